@@ -1,0 +1,85 @@
+/* async-runner-call-private.h: one synchronous call and its outcome
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "async-runner-runner.h"
+
+G_BEGIN_DECLS
+
+typedef struct _AsyncRunnerLoop AsyncRunnerLoop;
+typedef struct _AsyncRunnerCall AsyncRunnerCall;
+
+/* A call ends exactly once: the first party to claim it (the operation
+ * completing, the caller's cancellable, the timeout, shutdown, a failure
+ * to start) writes the outcome and publishes it; every later attempt is
+ * refused and drops what it had. */
+typedef enum
+{
+  ASYNC_RUNNER_CALL_PENDING,
+  ASYNC_RUNNER_CALL_CLAIMED,
+  ASYNC_RUNNER_CALL_FINISHED,
+} AsyncRunnerCallState;
+
+struct _AsyncRunnerCall
+{
+  gatomicrefcount       ref_count;
+  gint                  state;         /* atomic: AsyncRunnerCallState */
+
+  /* Parking: the caller sleeps on @cond only after announcing it in
+   * @parked, so whoever publishes signals only when someone sleeps. */
+  gint                  parked;        /* atomic */
+  GMutex                mutex;
+  GCond                 cond;
+
+  /* Immutable once submitted */
+  AsyncRunner          *runner;        /* the caller holds a reference */
+  AsyncRunnerLoop      *loop;          /* owned */
+  AsyncRunnerFunc       func;          /* exactly one of @func and @start */
+  AsyncRunnerStartFunc  start;
+  gpointer              user_data;
+  GCancellable         *cancellable;   /* given to the operation; never NULL */
+  guint                 owns_cancellable : 1;
+  guint                 want_value : 1;
+  guint                 nested : 1;    /* waited for by iterating the loop */
+
+  /* Protected by the loop's lock */
+  AsyncRunnerCall      *next;          /* submit queue */
+  GList                 link;          /* the loop's pending calls */
+  guint                 linked : 1;
+
+  /* Runner thread only */
+  GTask                *task;          /* run_sync: made before dispatch */
+  GList                 op_link;       /* call_sync: awaiting its callback */
+
+  /* The outcome: written by the claimer, read by the caller once
+   * the call is finished. */
+  GValue                value;
+  GAsyncResult         *result;
+  GError               *error;
+};
+
+AsyncRunnerCall *_async_runner_call_new          (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  AsyncRunnerFunc       func,
+                                                  AsyncRunnerStartFunc  start,
+                                                  gpointer              user_data);
+AsyncRunnerCall *_async_runner_call_ref          (AsyncRunnerCall      *call);
+void             _async_runner_call_unref        (AsyncRunnerCall      *call);
+gboolean         _async_runner_call_claim        (AsyncRunnerCall      *call);
+void             _async_runner_call_publish      (AsyncRunnerCall      *call);
+gboolean         _async_runner_call_abort        (AsyncRunnerCall      *call,
+                                                  gint                  code,
+                                                  const char           *message);
+gboolean         _async_runner_call_is_finished  (AsyncRunnerCall      *call);
+gboolean         _async_runner_call_wait         (AsyncRunnerCall      *call,
+                                                  gint64                deadline);
+void             _async_runner_call_prepare      (AsyncRunnerCall      *call);
+void             _async_runner_call_run          (AsyncRunnerCall      *call);
+void             _async_runner_call_discard      (AsyncRunnerCall      *call);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsyncRunnerCall, _async_runner_call_unref)
+
+G_END_DECLS

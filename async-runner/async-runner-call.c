@@ -1,0 +1,350 @@
+/* async-runner-call.c: one synchronous call and its outcome
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "async-runner-call-private.h"
+#include "async-runner-loop-private.h"
+
+/* How many spin rounds between looks at the clock. */
+#define SPIN_CLOCK_EVERY 32
+
+static GQuark task_call_quark;
+
+AsyncRunnerCall *
+_async_runner_call_new (AsyncRunner          *runner,
+                        AsyncRunnerLoop      *loop,
+                        AsyncRunnerFunc       func,
+                        AsyncRunnerStartFunc  start,
+                        gpointer              user_data)
+{
+  AsyncRunnerCall *call = g_new0 (AsyncRunnerCall, 1);
+
+  g_assert ((func == NULL) != (start == NULL));
+
+  g_atomic_ref_count_init (&call->ref_count);
+  g_mutex_init (&call->mutex);
+  g_cond_init (&call->cond);
+  call->runner = runner;
+  call->loop = _async_runner_loop_ref (loop);
+  call->func = func;
+  call->start = start;
+  call->user_data = user_data;
+  call->link.data = call;
+  call->op_link.data = call;
+
+  return call;
+}
+
+AsyncRunnerCall *
+_async_runner_call_ref (AsyncRunnerCall *call)
+{
+  g_atomic_ref_count_inc (&call->ref_count);
+  return call;
+}
+
+void
+_async_runner_call_unref (AsyncRunnerCall *call)
+{
+  if (!g_atomic_ref_count_dec (&call->ref_count))
+    return;
+
+  g_assert (call->task == NULL);
+  g_assert (!call->linked);
+
+  if (G_IS_VALUE (&call->value))
+    g_value_unset (&call->value);
+  g_clear_object (&call->result);
+  g_clear_error (&call->error);
+  g_clear_object (&call->cancellable);
+  _async_runner_loop_unref (call->loop);
+  g_cond_clear (&call->cond);
+  g_mutex_clear (&call->mutex);
+  g_free (call);
+}
+
+/* Any thread. Returns TRUE if the caller won the right to end @call: it
+ * must write the outcome and then call _async_runner_call_publish(). */
+gboolean
+_async_runner_call_claim (AsyncRunnerCall *call)
+{
+  return g_atomic_int_compare_and_exchange (&call->state,
+                                            ASYNC_RUNNER_CALL_PENDING,
+                                            ASYNC_RUNNER_CALL_CLAIMED);
+}
+
+gboolean
+_async_runner_call_is_finished (AsyncRunnerCall *call)
+{
+  return g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_FINISHED;
+}
+
+/* Any thread, by the claimer, holding a reference: makes the outcome
+ * visible to the caller and wakes it. */
+void
+_async_runner_call_publish (AsyncRunnerCall *call)
+{
+  GMainContext *context = NULL;
+
+  g_assert (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_CLAIMED);
+
+  _async_runner_loop_forget (call->loop, call);
+
+  /* A nested caller iterates the runner context instead of sleeping. */
+  if (call->nested)
+    context = g_main_context_ref (_async_runner_loop_get_context (call->loop));
+
+  /* Stored @state first, read @parked second; the caller does the
+   * reverse, so at least one of us sees the other. */
+  g_atomic_int_set (&call->state, ASYNC_RUNNER_CALL_FINISHED);
+
+  if (context != NULL)
+    {
+      g_main_context_wakeup (context);
+      g_main_context_unref (context);
+    }
+  else if (g_atomic_int_get (&call->parked))
+    {
+      g_mutex_lock (&call->mutex);
+      g_cond_signal (&call->cond);
+      g_mutex_unlock (&call->mutex);
+    }
+}
+
+/* Any thread. Ends @call with a G_IO_ERROR unless it has ended already,
+ * cancelling the operation's cancellable first. Returns TRUE if it did. */
+gboolean
+_async_runner_call_abort (AsyncRunnerCall *call,
+                          gint             code,
+                          const char      *message)
+{
+  if (!_async_runner_call_claim (call))
+    return FALSE;
+
+  call->error = g_error_new_literal (G_IO_ERROR, code, message);
+  if (call->owns_cancellable)
+    g_cancellable_cancel (call->cancellable);
+  _async_runner_call_publish (call);
+
+  return TRUE;
+}
+
+/* The caller's thread. Spins for a bounded time, then sleeps until @call
+ * is finished or the monotonic time reaches @deadline (-1: no deadline).
+ * Returns FALSE if the deadline passed first. */
+gboolean
+_async_runner_call_wait (AsyncRunnerCall *call,
+                         gint64           deadline)
+{
+  AsyncRunnerSpin *spin = _async_runner_loop_get_caller_spin (call->loop);
+  gint64 stop;
+
+  if (_async_runner_call_is_finished (call))
+    return TRUE;
+
+  stop = _async_runner_spin_begin (spin, deadline < 0 ? -1 : MAX (deadline - g_get_monotonic_time (), 0));
+  if (stop != 0)
+    {
+      gboolean finished = FALSE;
+      guint i;
+
+      for (i = 1; ; i++)
+        {
+          if (_async_runner_call_is_finished (call))
+            {
+              finished = TRUE;
+              break;
+            }
+
+          if (i % SPIN_CLOCK_EVERY == 0 && g_get_monotonic_time () >= stop)
+            break;
+
+          _async_runner_cpu_relax ();
+        }
+
+      _async_runner_spin_end (spin, finished);
+      if (finished)
+        return TRUE;
+    }
+
+  g_atomic_int_set (&call->parked, TRUE);
+
+  g_mutex_lock (&call->mutex);
+  while (!_async_runner_call_is_finished (call))
+    {
+      if (deadline < 0)
+        g_cond_wait (&call->cond, &call->mutex);
+      else if (!g_cond_wait_until (&call->cond, &call->mutex, deadline) &&
+               !_async_runner_call_is_finished (call))
+        {
+          g_mutex_unlock (&call->mutex);
+          return FALSE;
+        }
+    }
+  g_mutex_unlock (&call->mutex);
+
+  return TRUE;
+}
+
+/* Runner thread, from the task's context: the task was completed. */
+static void
+on_task_ready (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncRunnerCall *call = user_data;   /* kept alive by the task */
+  GTask *task = G_TASK (result);
+
+  if (!_async_runner_call_claim (call))
+    return;
+
+  if (call->want_value)
+    g_task_propagate_value (task, &call->value, &call->error);
+  else if (g_task_had_error (task))
+    g_task_propagate_boolean (task, &call->error);
+
+  /* g_task_propagate_value() refuses a result that was not returned with
+   * g_task_return_value(), with a critical; still, never return nothing. */
+  if (call->want_value && call->error == NULL && !G_IS_VALUE (&call->value))
+    call->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                       "The task was not completed with g_task_return_value()");
+
+  _async_runner_call_publish (call);
+}
+
+/* Any thread: the task is being finalized. */
+static void
+on_task_finalized (gpointer user_data)
+{
+  AsyncRunnerCall *call = user_data;   /* the task's reference */
+  AsyncRunnerLoop *loop = _async_runner_loop_ref (call->loop);
+
+  _async_runner_call_abort (call, G_IO_ERROR_FAILED,
+                            "The AsyncRunnerFunc dropped its task without completing it");
+  _async_runner_call_unref (call);
+  _async_runner_loop_task_gone (loop);
+  _async_runner_loop_unref (loop);
+}
+
+/* Runner thread, with the runner context as thread-default: makes the
+ * task of a run_sync call. */
+void
+_async_runner_call_prepare (AsyncRunnerCall *call)
+{
+  GTask *task;
+
+  if (call->func == NULL)
+    return;
+
+  if G_UNLIKELY (task_call_quark == 0)
+    task_call_quark = g_quark_from_static_string ("async-runner-call");
+
+  task = g_task_new (NULL, call->cancellable, on_task_ready, call);
+  /* The function form: the macro would also copy a name into every task. */
+  (g_task_set_source_tag) (task, async_runner_run_sync);
+  /* The outcome is what the function returned, even once cancelled. */
+  g_task_set_check_cancellable (task, FALSE);
+  /* Not task data: that belongs to the function. */
+  g_object_set_qdata_full (G_OBJECT (task), task_call_quark,
+                           _async_runner_call_ref (call), on_task_finalized);
+  _async_runner_loop_task_started (call->loop);
+
+  call->task = task;
+}
+
+/* Runner thread, with the runner context as thread-default: a call that
+ * will not run. Its task, if made, is returned so that it is not
+ * finalized unreturned. */
+void
+_async_runner_call_discard (AsyncRunnerCall *call)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&call->task);
+
+  _async_runner_call_abort (call, G_IO_ERROR_CLOSED, "The AsyncRunner was shut down");
+
+  if (task != NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                             "The AsyncRunner was shut down");
+}
+
+/* Runner thread, callback of a call_sync operation. */
+static void
+on_async_ready (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AsyncRunnerCall *call = user_data;   /* the operation's reference */
+
+  if (_async_runner_call_claim (call))
+    {
+      call->result = g_object_ref (result);
+      _async_runner_call_publish (call);
+    }
+
+  _async_runner_loop_op_returned (call->loop, call);
+}
+
+/* TRUE if nobody but the caller holds @task: it was neither kept nor
+ * returned (a task returned with a pending callback is held by its
+ * idle source). */
+static gboolean
+task_is_orphan (GTask *task)
+{
+  return g_atomic_int_get ((gint *) &G_OBJECT (task)->ref_count) == 1;
+}
+
+/* Runner thread, with the runner context as thread-default: runs the
+ * function of a call, prepared before. */
+void
+_async_runner_call_run (AsyncRunnerCall *call)
+{
+  const char *failure = NULL;
+
+  /* Ended before it started (cancelled, timed out, shut down). */
+  if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&call->task);
+
+      if (task != NULL)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 "The call ended before it started");
+      return;
+    }
+
+  if (call->func != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&call->task);
+      gboolean started;
+
+      g_assert (task != NULL);
+      started = call->func (call->runner, task, call->user_data);
+
+      if (!started)
+        failure = "The AsyncRunnerFunc did not start the operation";
+      else
+        failure = "The AsyncRunnerFunc dropped its task without completing it";
+
+      if (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING && task_is_orphan (task))
+        {
+          /* Return it here, which ends the call, rather than let it be
+           * finalized unreturned. */
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", failure);
+        }
+      else if (!started)
+        _async_runner_call_abort (call, G_IO_ERROR_FAILED, failure);
+
+      /* Ours was the last reference if the function neither kept nor
+       * returned the task; otherwise whoever holds it must complete it, or
+       * on_task_finalized() ends the call when it is dropped. */
+    }
+  else
+    {
+      _async_runner_loop_op_started (call->loop, call);
+      if (!call->start (call->runner, call->user_data, call->cancellable,
+                        on_async_ready, call))
+        _async_runner_call_abort (call, G_IO_ERROR_FAILED,
+                                  "The AsyncRunnerStartFunc did not start the operation");
+    }
+}

@@ -1,0 +1,34 @@
+/* async-runner-loop-private.h: the runner thread, its context and its queue
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "async-runner-call-private.h"
+#include "async-runner-spin-private.h"
+
+G_BEGIN_DECLS
+
+AsyncRunnerLoop *_async_runner_loop_new             (void);
+AsyncRunnerLoop *_async_runner_loop_ref             (AsyncRunnerLoop *loop);
+void             _async_runner_loop_unref           (AsyncRunnerLoop *loop);
+GMainContext    *_async_runner_loop_get_context     (AsyncRunnerLoop *loop);
+GCancellable    *_async_runner_loop_get_cancellable (AsyncRunnerLoop *loop);
+AsyncRunnerSpin *_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop);
+gboolean         _async_runner_loop_is_current      (AsyncRunnerLoop *loop);
+gboolean         _async_runner_loop_submit          (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call,
+                                                     gboolean         enqueue,
+                                                     GError         **error);
+void             _async_runner_loop_forget          (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call);
+void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
+void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
+void             _async_runner_loop_op_started      (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call);
+void             _async_runner_loop_op_returned     (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call);
+void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
+
+G_END_DECLS

@@ -1,0 +1,512 @@
+/* async-runner-loop.c: the runner thread, its context and its queue
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "async-runner-loop-private.h"
+
+/* After shutdown the runner thread keeps iterating for at most this long
+ * while operations it started are still completing (they were cancelled),
+ * so that their tasks and sources are freed rather than stranded in a
+ * context nobody iterates. Operations that ignore cancellation for longer
+ * are left behind. */
+#define DRAIN_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
+
+/* How many spin rounds between looks at the context's file descriptors:
+ * a spinning runner must still notice sources woken from other threads. */
+#define SPIN_POLL_EVERY 128
+
+struct _AsyncRunnerLoop
+{
+  gatomicrefcount   ref_count;
+  GMainContext     *context;       /* immutable */
+  GSource          *source;        /* immutable: dispatches submitted calls */
+  GCancellable     *cancellable;   /* immutable: cancelled at shutdown */
+  AsyncRunnerSpin   runner_spin;   /* the runner thread waiting for calls */
+  AsyncRunnerSpin   caller_spin;   /* callers waiting for their outcome */
+
+  GMutex            lock;
+  GCond             started_cond;  /* with @lock: the thread owns @context */
+  gboolean          started;       /* protected by @lock */
+  gboolean          closed;        /* protected by @lock */
+  GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
+  AsyncRunnerCall  *head;          /* protected by @lock: submitted, not taken */
+  AsyncRunnerCall  *tail;          /* protected by @lock */
+  GQueue            calls;         /* protected by @lock: every pending call */
+
+  gpointer          submitted;     /* atomic: non-NULL while @head is */
+  gint              sleeping;      /* atomic: the runner thread is in poll() */
+  gint              quit;          /* atomic */
+  gint              live_tasks;    /* atomic: run_sync tasks not yet finalized */
+
+  /* Runner thread only */
+  AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
+  AsyncRunnerCall  *ready_tail;
+  GQueue            ops;           /* call_sync operations awaiting their callback */
+};
+
+typedef struct
+{
+  GSource          source;
+  AsyncRunnerLoop *loop;           /* the loop owns the source */
+} QueueSource;
+
+/* The loop whose thread this is, if any. */
+static GPrivate current_loop;
+
+static gboolean
+take_submitted (AsyncRunnerLoop *loop)
+{
+  AsyncRunnerCall *call;
+  AsyncRunnerCall *next;
+
+  if (g_atomic_pointer_get (&loop->submitted) != NULL)
+    {
+      g_mutex_lock (&loop->lock);
+      call = g_steal_pointer (&loop->head);
+      loop->tail = NULL;
+      g_atomic_pointer_set (&loop->submitted, NULL);
+      g_mutex_unlock (&loop->lock);
+
+      /* Tasks are made here, outside any dispatch, so that GTask may
+       * invoke their callback straight from g_task_return_*() during
+       * dispatch instead of one main loop iteration later. */
+      for (; call != NULL; call = next)
+        {
+          next = g_steal_pointer (&call->next);
+          _async_runner_call_prepare (call);
+
+          if (loop->ready_tail != NULL)
+            loop->ready_tail->next = call;
+          else
+            loop->ready_head = call;
+          loop->ready_tail = call;
+        }
+    }
+
+  return loop->ready_head != NULL;
+}
+
+static AsyncRunnerCall *
+pop_ready (AsyncRunnerLoop *loop)
+{
+  AsyncRunnerCall *call = loop->ready_head;
+
+  if (call != NULL)
+    {
+      loop->ready_head = g_steal_pointer (&call->next);
+      if (loop->ready_head == NULL)
+        loop->ready_tail = NULL;
+    }
+
+  return call;
+}
+
+static gboolean
+queue_source_prepare (GSource *source,
+                      gint    *timeout)
+{
+  *timeout = -1;
+  return take_submitted (((QueueSource *) source)->loop);
+}
+
+static gboolean
+queue_source_check (GSource *source)
+{
+  return take_submitted (((QueueSource *) source)->loop);
+}
+
+static gboolean
+queue_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  AsyncRunnerLoop *loop = ((QueueSource *) source)->loop;
+  AsyncRunnerCall *call;
+
+  /* A call may iterate the context itself (a call made from the runner
+   * thread); the source can recurse, so nested iterations keep serving
+   * the queue from the same list. */
+  while ((call = pop_ready (loop)) != NULL)
+    {
+      _async_runner_call_run (call);
+      _async_runner_call_unref (call);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs queue_source_funcs = {
+  queue_source_prepare,
+  queue_source_check,
+  queue_source_dispatch,
+  NULL,
+  NULL,
+  NULL,
+};
+
+/* The context's poll function, on the runner thread (the only thread
+ * that can own the context). Before sleeping, spin for a bounded time
+ * watching for submitted calls, so that a busy caller does not pay a
+ * kernel wake-up per call. */
+static gint
+loop_poll (GPollFD *fds,
+           guint    n_fds,
+           gint     timeout)
+{
+  AsyncRunnerLoop *loop = g_private_get (&current_loop);
+  gint64 stop;
+  gint ret;
+
+  if (loop == NULL || timeout == 0)
+    return g_poll (fds, n_fds, timeout);
+
+  stop = _async_runner_spin_begin (&loop->runner_spin,
+                                   timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
+  if (stop != 0)
+    {
+      guint i;
+
+      for (i = 1; ; i++)
+        {
+          if (g_atomic_pointer_get (&loop->submitted) != NULL)
+            {
+              _async_runner_spin_end (&loop->runner_spin, TRUE);
+              return 0;
+            }
+
+          if (i % SPIN_POLL_EVERY == 0)
+            {
+              ret = g_poll (fds, n_fds, 0);
+              if (ret != 0)
+                {
+                  _async_runner_spin_end (&loop->runner_spin, TRUE);
+                  return ret;
+                }
+              if (g_get_monotonic_time () >= stop)
+                break;
+            }
+
+          _async_runner_cpu_relax ();
+        }
+
+      _async_runner_spin_end (&loop->runner_spin, FALSE);
+    }
+
+  /* Announce the sleep, then look once more: a submitter stores
+   * @submitted before it reads @sleeping, so one of us sees the other. */
+  g_atomic_int_set (&loop->sleeping, TRUE);
+  if (g_atomic_pointer_get (&loop->submitted) != NULL)
+    {
+      g_atomic_int_set (&loop->sleeping, FALSE);
+      return 0;
+    }
+
+  ret = g_poll (fds, n_fds, timeout);
+  g_atomic_int_set (&loop->sleeping, FALSE);
+
+  return ret;
+}
+
+static gboolean
+drain_deadline_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Runner thread, after shutdown: fail what was taken but never run, and
+ * give cancelled operations a short grace period to complete. */
+static void
+loop_drain (AsyncRunnerLoop *loop)
+{
+  AsyncRunnerCall *call;
+  gint64 deadline = g_get_monotonic_time () + DRAIN_GRACE_US;
+  GSource *wake;
+  GList *l;
+
+  take_submitted (loop);
+  while ((call = pop_ready (loop)) != NULL)
+    {
+      _async_runner_call_discard (call);
+      _async_runner_call_unref (call);
+    }
+
+  wake = g_timeout_source_new (DRAIN_GRACE_US / G_TIME_SPAN_MILLISECOND);
+  g_source_set_callback (wake, drain_deadline_cb, NULL, NULL);
+  g_source_attach (wake, loop->context);
+
+  while (g_main_context_pending (loop->context) ||
+         ((loop->ops.length > 0 || g_atomic_int_get (&loop->live_tasks) > 0) &&
+          g_get_monotonic_time () < deadline))
+    g_main_context_iteration (loop->context, TRUE);
+
+  g_source_destroy (wake);
+  g_source_unref (wake);
+
+  /* Operations that never called back: nothing iterates this context
+   * any more, so their callbacks cannot run; drop what they held. */
+  while ((l = g_queue_pop_head_link (&loop->ops)) != NULL)
+    _async_runner_call_unref (l->data);
+}
+
+static gpointer
+loop_thread (gpointer data)
+{
+  AsyncRunnerLoop *loop = data;   /* the thread's own reference */
+
+  g_private_set (&current_loop, loop);
+  g_main_context_push_thread_default (loop->context);
+
+  g_mutex_lock (&loop->lock);
+  loop->started = TRUE;
+  g_cond_signal (&loop->started_cond);
+  g_mutex_unlock (&loop->lock);
+
+  while (!g_atomic_int_get (&loop->quit))
+    g_main_context_iteration (loop->context, TRUE);
+
+  loop_drain (loop);
+
+  g_main_context_pop_thread_default (loop->context);
+  g_private_set (&current_loop, NULL);
+  _async_runner_loop_unref (loop);
+
+  return NULL;
+}
+
+AsyncRunnerLoop *
+_async_runner_loop_new (void)
+{
+  AsyncRunnerLoop *loop = g_new0 (AsyncRunnerLoop, 1);
+
+  g_atomic_ref_count_init (&loop->ref_count);
+  g_mutex_init (&loop->lock);
+  g_cond_init (&loop->started_cond);
+  g_queue_init (&loop->calls);
+  g_queue_init (&loop->ops);
+  _async_runner_spin_init (&loop->runner_spin);
+  _async_runner_spin_init (&loop->caller_spin);
+
+  loop->cancellable = g_cancellable_new ();
+  loop->context = g_main_context_new ();
+  g_main_context_set_poll_func (loop->context, loop_poll);
+
+  loop->source = g_source_new (&queue_source_funcs, sizeof (QueueSource));
+  ((QueueSource *) loop->source)->loop = loop;
+  g_source_set_static_name (loop->source, "[async-runner] calls");
+  g_source_set_can_recurse (loop->source, TRUE);
+  g_source_attach (loop->source, loop->context);
+
+  /* Wait until the thread owns the context, so that nobody else (say,
+   * g_main_context_invoke() right after construction) can acquire it. */
+  g_mutex_lock (&loop->lock);
+  loop->thread = g_thread_new ("async-runner", loop_thread, _async_runner_loop_ref (loop));
+  while (!loop->started)
+    g_cond_wait (&loop->started_cond, &loop->lock);
+  g_mutex_unlock (&loop->lock);
+
+  return loop;
+}
+
+AsyncRunnerLoop *
+_async_runner_loop_ref (AsyncRunnerLoop *loop)
+{
+  g_atomic_ref_count_inc (&loop->ref_count);
+  return loop;
+}
+
+void
+_async_runner_loop_unref (AsyncRunnerLoop *loop)
+{
+  if (!g_atomic_ref_count_dec (&loop->ref_count))
+    return;
+
+  g_assert (loop->calls.length == 0);
+  g_assert (loop->head == NULL);
+  g_assert (loop->ready_head == NULL);
+
+  g_source_destroy (loop->source);
+  g_source_unref (loop->source);
+  g_main_context_unref (loop->context);
+  g_object_unref (loop->cancellable);
+  g_clear_pointer (&loop->thread, g_thread_unref);
+  g_cond_clear (&loop->started_cond);
+  g_mutex_clear (&loop->lock);
+  g_free (loop);
+}
+
+GMainContext *
+_async_runner_loop_get_context (AsyncRunnerLoop *loop)
+{
+  return loop->context;
+}
+
+GCancellable *
+_async_runner_loop_get_cancellable (AsyncRunnerLoop *loop)
+{
+  return loop->cancellable;
+}
+
+AsyncRunnerSpin *
+_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop)
+{
+  return &loop->caller_spin;
+}
+
+gboolean
+_async_runner_loop_is_current (AsyncRunnerLoop *loop)
+{
+  return g_private_get (&current_loop) == loop;
+}
+
+/* Any thread. Registers @call as pending, so that shutdown can end it,
+ * and unless @enqueue is FALSE (the runner thread runs it itself) hands
+ * it to the runner thread. */
+gboolean
+_async_runner_loop_submit (AsyncRunnerLoop  *loop,
+                           AsyncRunnerCall  *call,
+                           gboolean          enqueue,
+                           GError          **error)
+{
+  g_mutex_lock (&loop->lock);
+
+  if (loop->closed)
+    {
+      g_mutex_unlock (&loop->lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                           "The AsyncRunner has been shut down");
+      return FALSE;
+    }
+
+  /* Already ended (cancelled while being submitted): nothing to run. */
+  if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
+    {
+      g_mutex_unlock (&loop->lock);
+      return TRUE;
+    }
+
+  g_queue_push_tail_link (&loop->calls, &call->link);
+  call->linked = TRUE;
+
+  if (enqueue)
+    {
+      _async_runner_call_ref (call);
+      if (loop->tail != NULL)
+        loop->tail->next = call;
+      else
+        loop->head = call;
+      loop->tail = call;
+      g_atomic_pointer_set (&loop->submitted, call);
+    }
+
+  g_mutex_unlock (&loop->lock);
+
+  /* Stored @submitted first, read @sleeping second: see loop_poll(). */
+  if (enqueue &&
+      g_atomic_int_get (&loop->sleeping) &&
+      g_atomic_int_compare_and_exchange (&loop->sleeping, TRUE, FALSE))
+    g_main_context_wakeup (loop->context);
+
+  return TRUE;
+}
+
+/* Any thread, by whoever claimed @call: it is no longer pending. */
+void
+_async_runner_loop_forget (AsyncRunnerLoop *loop,
+                           AsyncRunnerCall *call)
+{
+  g_mutex_lock (&loop->lock);
+  if (call->linked)
+    {
+      g_queue_unlink (&loop->calls, &call->link);
+      call->linked = FALSE;
+    }
+  g_mutex_unlock (&loop->lock);
+}
+
+void
+_async_runner_loop_task_started (AsyncRunnerLoop *loop)
+{
+  g_atomic_int_inc (&loop->live_tasks);
+}
+
+/* Any thread: a run_sync task was finalized. */
+void
+_async_runner_loop_task_gone (AsyncRunnerLoop *loop)
+{
+  g_atomic_int_add (&loop->live_tasks, -1);
+}
+
+/* Runner thread: a call_sync operation was started; @call stays alive
+ * for its callback. */
+void
+_async_runner_loop_op_started (AsyncRunnerLoop *loop,
+                               AsyncRunnerCall *call)
+{
+  _async_runner_call_ref (call);
+  g_queue_push_tail_link (&loop->ops, &call->op_link);
+}
+
+/* Runner thread: the callback of a call_sync operation ran. */
+void
+_async_runner_loop_op_returned (AsyncRunnerLoop *loop,
+                                AsyncRunnerCall *call)
+{
+  g_queue_unlink (&loop->ops, &call->op_link);
+  _async_runner_call_unref (call);
+}
+
+/* Any thread, any number of times. Ends every pending call with
+ * G_IO_ERROR_CLOSED, refuses new ones and stops the thread: joined, or
+ * when called on the runner thread itself, left to exit as soon as the
+ * current dispatch returns. */
+void
+_async_runner_loop_shutdown (AsyncRunnerLoop *loop)
+{
+  GQueue pending;
+  GThread *thread;
+  GList *l;
+  GList *next;
+  gboolean was_closed;
+
+  g_mutex_lock (&loop->lock);
+  was_closed = loop->closed;
+  loop->closed = TRUE;
+  pending = loop->calls;
+  g_queue_init (&loop->calls);
+  for (l = pending.head; l != NULL; l = l->next)
+    {
+      AsyncRunnerCall *call = l->data;
+
+      call->linked = FALSE;
+      _async_runner_call_ref (call);
+    }
+  thread = g_steal_pointer (&loop->thread);
+  g_mutex_unlock (&loop->lock);
+
+  if (!was_closed)
+    g_cancellable_cancel (loop->cancellable);
+
+  for (l = pending.head; l != NULL; l = next)
+    {
+      AsyncRunnerCall *call = l->data;
+
+      next = l->next;
+      _async_runner_call_abort (call, G_IO_ERROR_CLOSED,
+                                "The AsyncRunner was shut down");
+      _async_runner_call_unref (call);
+    }
+
+  if (thread != NULL)
+    {
+      g_atomic_int_set (&loop->quit, TRUE);
+      g_main_context_wakeup (loop->context);
+
+      if (thread == g_thread_self ())
+        g_thread_unref (thread);
+      else
+        g_thread_join (thread);
+    }
+}

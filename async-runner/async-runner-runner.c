@@ -1,0 +1,640 @@
+/* async-runner-runner.c: the AsyncRunner object
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#if HAVE_PTHREAD_ATFORK
+# include <pthread.h>
+#endif
+
+#include "async-runner.h"
+
+#include "async-runner-call-private.h"
+#include "async-runner-loop-private.h"
+
+/**
+ * AsyncRunner:
+ *
+ * Runs GIO-style asynchronous operations to completion from synchronous
+ * code, on any thread, without iterating the caller's main context.
+ *
+ * A runner owns a [struct@GLib.MainContext] that spins in a thread of its
+ * own for the runner's whole life, as that thread's thread-default
+ * context. [method@AsyncRunner.Runner.call_sync] and
+ * [method@AsyncRunner.Runner.run_sync] hand an operation to that thread
+ * and put the calling thread to sleep until the operation completes, is
+ * cancelled, times out or the runner shuts down. The caller's own context
+ * is never iterated, so no unrelated source is dispatched behind its back,
+ * and it does not matter whether the caller runs a main loop, which
+ * thread it is, or whether another thread owns its context.
+ *
+ * ```c
+ * static gboolean
+ * start_load (AsyncRunner         *runner,
+ *             gpointer             user_data,
+ *             GCancellable        *cancellable,
+ *             GAsyncReadyCallback  callback,
+ *             gpointer             callback_data)
+ * {
+ *   g_file_load_contents_async (user_data, cancellable, callback, callback_data);
+ *   return TRUE;
+ * }
+ *
+ * g_autoptr(GFile) file = g_file_new_for_path ("/etc/os-release");
+ * g_autoptr(GAsyncResult) result = NULL;
+ * g_autofree char *contents = NULL;
+ *
+ * result = async_runner_call_sync (async_runner_get_default (),
+ *                                  start_load, file, NULL, &error);
+ * if (result != NULL)
+ *   g_file_load_contents_finish (file, result, &contents, NULL, NULL, &error);
+ * ```
+ *
+ * Every call returns exactly once: with the operation's result, with the
+ * operation's own error, or with %G_IO_ERROR_CANCELLED,
+ * %G_IO_ERROR_TIMED_OUT or %G_IO_ERROR_CLOSED.
+ *
+ * All methods are thread-safe. A call made on the runner thread itself
+ * (from inside a function or callback that the runner runs) does not
+ * deadlock: it iterates the runner's context until its operation
+ * completes.
+ *
+ * Since: 1.0
+ */
+struct _AsyncRunner
+{
+  GObject          parent_instance;
+
+  AsyncRunnerLoop *loop;          /* immutable: the thread and its context */
+  guint            timeout_ms;    /* atomic */
+  guint            generation;    /* immutable: the fork generation it was made in */
+};
+
+enum {
+  PROP_0,
+  PROP_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Bumped in the child after fork(): a runner made before has no thread
+ * there. */
+static guint fork_generation;     /* atomic */
+
+static AsyncRunner *default_runner;   /* atomic; written with @default_lock */
+static GMutex default_lock;
+
+G_DEFINE_FINAL_TYPE (AsyncRunner, async_runner, G_TYPE_OBJECT)
+
+static gboolean
+async_runner_is_forked (AsyncRunner *self)
+{
+  return self->generation != (guint) g_atomic_int_get (&fork_generation);
+}
+
+#if HAVE_PTHREAD_ATFORK
+static void
+before_fork (void)
+{
+  g_mutex_lock (&default_lock);
+}
+
+static void
+after_fork_in_parent (void)
+{
+  g_mutex_unlock (&default_lock);
+}
+
+static void
+after_fork_in_child (void)
+{
+  g_atomic_int_inc (&fork_generation);
+  g_mutex_unlock (&default_lock);
+}
+#endif
+
+static void
+async_runner_dispose (GObject *object)
+{
+  AsyncRunner *self = ASYNC_RUNNER (object);
+
+  /* In a forked child the thread does not exist: nothing to stop. */
+  if (!async_runner_is_forked (self))
+    _async_runner_loop_shutdown (self->loop);
+
+  G_OBJECT_CLASS (async_runner_parent_class)->dispose (object);
+}
+
+static void
+async_runner_finalize (GObject *object)
+{
+  AsyncRunner *self = ASYNC_RUNNER (object);
+
+  /* In a forked child the loop's locks may be held by threads that do
+   * not exist here: leave it alone. */
+  if (!async_runner_is_forked (self))
+    _async_runner_loop_unref (self->loop);
+
+  G_OBJECT_CLASS (async_runner_parent_class)->finalize (object);
+}
+
+static void
+async_runner_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  AsyncRunner *self = ASYNC_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, async_runner_get_timeout (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+async_runner_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  AsyncRunner *self = ASYNC_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TIMEOUT:
+      async_runner_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+async_runner_class_init (AsyncRunnerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = async_runner_dispose;
+  object_class->finalize = async_runner_finalize;
+  object_class->get_property = async_runner_get_property;
+  object_class->set_property = async_runner_set_property;
+
+  /**
+   * AsyncRunner:timeout:
+   *
+   * The time limit of every call, in milliseconds; 0 (the default) means
+   * none. A call still running when it expires fails with
+   * %G_IO_ERROR_TIMED_OUT and its operation's cancellable is cancelled.
+   * A change applies to calls that start after it.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READWRITE |
+                        G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+#if HAVE_PTHREAD_ATFORK
+  pthread_atfork (before_fork, after_fork_in_parent, after_fork_in_child);
+#endif
+}
+
+static void
+async_runner_init (AsyncRunner *self)
+{
+  self->generation = g_atomic_int_get (&fork_generation);
+  self->loop = _async_runner_loop_new ();
+}
+
+/**
+ * async_runner_new:
+ *
+ * Creates a runner with a thread and a [struct@GLib.MainContext] of its
+ * own. The thread runs until [method@AsyncRunner.Runner.shutdown] is
+ * called or the last reference is dropped.
+ *
+ * Most programs can share [func@AsyncRunner.Runner.get_default] instead.
+ * A runner of one's own suits objects that must stay bound to one context
+ * (a D-Bus connection, a client library), or work that must not queue
+ * behind other users of the default runner.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: (transfer full): a new runner
+ *
+ * Since: 1.0
+ */
+AsyncRunner *
+async_runner_new (void)
+{
+  return g_object_new (ASYNC_TYPE_RUNNER, NULL);
+}
+
+/**
+ * async_runner_get_default:
+ *
+ * Gets the process-wide runner, creating it on first use. It lives until
+ * the process exits and must not be shut down.
+ *
+ * In the child of a fork(), the first use creates a new default runner:
+ * the parent's runner thread does not exist there.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: (transfer none): the default runner
+ *
+ * Since: 1.0
+ */
+AsyncRunner *
+async_runner_get_default (void)
+{
+  AsyncRunner *runner = g_atomic_pointer_get (&default_runner);
+
+  if G_LIKELY (runner != NULL && !async_runner_is_forked (runner))
+    return runner;
+
+  g_mutex_lock (&default_lock);
+  runner = default_runner;
+  if (runner == NULL || async_runner_is_forked (runner))
+    {
+      /* A runner inherited from the parent is left as it is. */
+      runner = async_runner_new ();
+      g_atomic_pointer_set (&default_runner, runner);
+    }
+  g_mutex_unlock (&default_lock);
+
+  return runner;
+}
+
+/**
+ * async_runner_get_context:
+ * @self: a runner
+ *
+ * Gets the context that the runner thread iterates. Sources attached to
+ * it are dispatched on the runner thread; objects that bind to the
+ * thread-default context, created inside a function that the runner runs,
+ * are bound to it.
+ *
+ * Do not iterate this context: the runner thread owns it.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: (transfer none): the runner's context
+ *
+ * Since: 1.0
+ */
+GMainContext *
+async_runner_get_context (AsyncRunner *self)
+{
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), NULL);
+
+  return _async_runner_loop_get_context (self->loop);
+}
+
+/**
+ * async_runner_is_runner_thread:
+ * @self: a runner
+ *
+ * Checks whether the calling thread is the runner's thread, as it is
+ * inside the functions and callbacks that the runner runs.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: %TRUE if called on the runner thread
+ *
+ * Since: 1.0
+ */
+gboolean
+async_runner_is_runner_thread (AsyncRunner *self)
+{
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), FALSE);
+
+  return _async_runner_loop_is_current (self->loop);
+}
+
+/**
+ * async_runner_get_timeout:
+ * @self: a runner
+ *
+ * Gets the [property@AsyncRunner.Runner:timeout] of every call.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: the timeout in milliseconds, or 0 for none
+ *
+ * Since: 1.0
+ */
+guint
+async_runner_get_timeout (AsyncRunner *self)
+{
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), 0);
+
+  return (guint) g_atomic_int_get (&self->timeout_ms);
+}
+
+/**
+ * async_runner_set_timeout:
+ * @self: a runner
+ * @timeout_ms: the time limit of every call in milliseconds, or 0 for none
+ *
+ * Sets the [property@AsyncRunner.Runner:timeout] of every call that starts
+ * from now on.
+ *
+ * This function is thread-safe.
+ *
+ * Since: 1.0
+ */
+void
+async_runner_set_timeout (AsyncRunner *self,
+                          guint        timeout_ms)
+{
+  g_return_if_fail (ASYNC_IS_RUNNER (self));
+
+  if ((guint) g_atomic_int_exchange (&self->timeout_ms, timeout_ms) != timeout_ms)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+static void
+on_caller_cancelled (GCancellable    *cancellable,
+                     AsyncRunnerCall *call)
+{
+  _async_runner_call_abort (call, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+}
+
+static gboolean
+on_nested_timeout (gpointer user_data)
+{
+  _async_runner_call_abort (user_data, G_IO_ERROR_TIMED_OUT, "Operation timed out");
+
+  return G_SOURCE_REMOVE;
+}
+
+/* On the runner thread itself nobody else could run the call: run it
+ * here and iterate the runner context until it ends. */
+static void
+run_nested (AsyncRunner     *self,
+            AsyncRunnerCall *call,
+            gint64           deadline)
+{
+  GMainContext *context = _async_runner_loop_get_context (self->loop);
+  GSource *timeout_source = NULL;
+
+  _async_runner_call_prepare (call);
+  _async_runner_call_run (call);
+
+  if (deadline >= 0 && !_async_runner_call_is_finished (call))
+    {
+      timeout_source = g_timeout_source_new (0);
+      g_source_set_ready_time (timeout_source, deadline);
+      g_source_set_callback (timeout_source, on_nested_timeout, call, NULL);
+      g_source_set_static_name (timeout_source, "[async-runner] timeout");
+      g_source_attach (timeout_source, context);
+    }
+
+  while (!_async_runner_call_is_finished (call))
+    g_main_context_iteration (context, TRUE);
+
+  if (timeout_source != NULL)
+    {
+      g_source_destroy (timeout_source);
+      g_source_unref (timeout_source);
+    }
+}
+
+/* Any thread: runs @call to its end and takes its error, if any. */
+static gboolean
+async_runner_call (AsyncRunner      *self,
+                   AsyncRunnerCall  *call,
+                   GCancellable     *cancellable,
+                   GError          **error)
+{
+  guint timeout_ms = (guint) g_atomic_int_get (&self->timeout_ms);
+  gint64 deadline = -1;
+  gulong handler = 0;
+  gboolean nested;
+
+  if G_UNLIKELY (async_runner_is_forked (self))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                           "The AsyncRunner was created before fork(): "
+                           "its thread does not exist in this process");
+      return FALSE;
+    }
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (timeout_ms > 0)
+    deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  /* The operation gets a cancellable of its own only if this call can
+   * end early; otherwise the runner's, which shutdown cancels. */
+  if (cancellable != NULL || timeout_ms > 0)
+    {
+      call->cancellable = g_cancellable_new ();
+      call->owns_cancellable = TRUE;
+    }
+  else
+    call->cancellable = g_object_ref (_async_runner_loop_get_cancellable (self->loop));
+
+  nested = _async_runner_loop_is_current (self->loop);
+  call->nested = nested;
+
+  if (!_async_runner_loop_submit (self->loop, call, !nested, error))
+    return FALSE;
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                     _async_runner_call_ref (call),
+                                     (GDestroyNotify) _async_runner_call_unref);
+
+  if (nested)
+    run_nested (self, call, deadline);
+  else
+    {
+      while (!_async_runner_call_wait (call, deadline))
+        {
+          if (_async_runner_call_abort (call, G_IO_ERROR_TIMED_OUT, "Operation timed out"))
+            break;
+          /* Someone else is ending it right now. */
+          deadline = -1;
+        }
+    }
+
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (call->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&call->error));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * async_runner_run_sync:
+ * @self: a runner
+ * @func: (scope call) (closure user_data): the function that starts the
+ *   operation on the runner thread
+ * @user_data: data for @func
+ * @cancellable: (nullable): a cancellable for the call
+ * @value: (out caller-allocates) (optional): where to store the value the
+ *   task was completed with
+ * @error: return location for a #GError
+ *
+ * Runs @func on the runner thread, with the runner's context as the
+ * thread-default context, and waits until the [class@Gio.Task] it was
+ * given is completed.
+ *
+ * With @value non-%NULL, @func must complete the task with
+ * g_task_return_value() and @value (zero-initialized, as with
+ * %G_VALUE_INIT) receives that value; with @value %NULL any
+ * `g_task_return_*()` function will do. An error returned on the task
+ * reaches the caller with its domain, code and message intact.
+ *
+ * If @func returns %FALSE without completing the task, or drops the task
+ * without completing it, the call fails with %G_IO_ERROR_FAILED.
+ *
+ * Cancelling @cancellable, from any thread, makes the call return
+ * %G_IO_ERROR_CANCELLED at once even if the operation ignores it; the
+ * task's own cancellable (g_task_get_cancellable()) is cancelled then and
+ * a result that arrives later is dropped. The same happens with
+ * %G_IO_ERROR_TIMED_OUT when the [property@AsyncRunner.Runner:timeout]
+ * expires, and with %G_IO_ERROR_CLOSED when the runner shuts down.
+ *
+ * The calling thread sleeps (after spinning briefly) and its own context
+ * is not iterated. Called on the runner thread, the call iterates the
+ * runner's context until the task completes.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: %TRUE if the task completed with a value, %FALSE with @error
+ *   set otherwise
+ *
+ * Since: 1.0
+ */
+gboolean
+async_runner_run_sync (AsyncRunner      *self,
+                       AsyncRunnerFunc   func,
+                       gpointer          user_data,
+                       GCancellable     *cancellable,
+                       GValue           *value,
+                       GError          **error)
+{
+  g_autoptr(AsyncRunnerCall) call = NULL;
+
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (value == NULL || G_VALUE_TYPE (value) == G_TYPE_INVALID, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  call = _async_runner_call_new (self, self->loop, func, NULL, user_data);
+  call->want_value = value != NULL;
+
+  if (!async_runner_call (self, call, cancellable, error))
+    return FALSE;
+
+  if (value != NULL)
+    {
+      *value = call->value;
+      memset (&call->value, 0, sizeof call->value);
+    }
+
+  return TRUE;
+}
+
+/**
+ * async_runner_call_sync:
+ * @self: a runner
+ * @start: (scope call) (closure user_data): the function that starts the
+ *   asynchronous operation on the runner thread
+ * @user_data: data for @start
+ * @cancellable: (nullable): a cancellable for the call
+ * @error: return location for a #GError
+ *
+ * Runs @start on the runner thread, with the runner's context as the
+ * thread-default context, and waits for the asynchronous operation it
+ * starts to call back. Returns the [iface@Gio.AsyncResult] it delivered,
+ * to pass to the operation's `_finish()` function, which may run on the
+ * calling thread; the operation's own errors come out of that function.
+ *
+ * If @start returns %FALSE the call fails with %G_IO_ERROR_FAILED.
+ * Cancellation, the [property@AsyncRunner.Runner:timeout] and shutdown end
+ * the call as with [method@AsyncRunner.Runner.run_sync], cancelling the
+ * cancellable that @start passed to the operation.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: (transfer full): the result of the operation, or %NULL with
+ *   @error set
+ *
+ * Since: 1.0
+ */
+GAsyncResult *
+async_runner_call_sync (AsyncRunner           *self,
+                        AsyncRunnerStartFunc   start,
+                        gpointer               user_data,
+                        GCancellable          *cancellable,
+                        GError               **error)
+{
+  g_autoptr(AsyncRunnerCall) call = NULL;
+
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), NULL);
+  g_return_val_if_fail (start != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  call = _async_runner_call_new (self, self->loop, NULL, start, user_data);
+
+  if (!async_runner_call (self, call, cancellable, error))
+    return NULL;
+
+  return g_steal_pointer (&call->result);
+}
+
+/**
+ * async_runner_shutdown:
+ * @self: a runner
+ *
+ * Stops the runner: every call in flight returns at once (with
+ * %G_IO_ERROR_CLOSED, or with its result if it already had one), later
+ * calls fail with %G_IO_ERROR_CLOSED, operations in flight are cancelled
+ * and the thread is joined after giving them a short grace period to
+ * complete.
+ *
+ * Called on the runner thread itself, it does not wait: the thread exits
+ * as soon as the current function or callback returns.
+ *
+ * Calling it again does nothing. Dropping the last reference to the
+ * runner shuts it down. Do not shut down the default runner.
+ *
+ * This function is thread-safe.
+ *
+ * Since: 1.0
+ */
+void
+async_runner_shutdown (AsyncRunner *self)
+{
+  g_return_if_fail (ASYNC_IS_RUNNER (self));
+
+  if (!async_runner_is_forked (self))
+    _async_runner_loop_shutdown (self->loop);
+}

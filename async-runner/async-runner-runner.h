@@ -1,0 +1,112 @@
+/* async-runner-runner.h: the AsyncRunner object
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (ASYNC_RUNNER_INSIDE) && !defined (ASYNC_RUNNER_COMPILATION)
+# error "Only <async-runner.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "async-runner-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define ASYNC_TYPE_RUNNER (async_runner_get_type ())
+
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (AsyncRunner, async_runner, ASYNC, RUNNER, GObject)
+
+/**
+ * AsyncRunnerFunc:
+ * @runner: the runner calling the function
+ * @task: the task to complete with one of the `g_task_return_*()` functions
+ * @user_data: (closure): the data passed to [method@AsyncRunner.Runner.run_sync]
+ *
+ * A function run by [method@AsyncRunner.Runner.run_sync] on the runner
+ * thread, with the runner's [struct@GLib.MainContext] as the thread-default
+ * context.
+ *
+ * It starts some work that eventually completes @task with
+ * g_task_return_value() (when the caller wants a value) or any other
+ * `g_task_return_*()` function. It may complete @task before returning or
+ * later, from any callback on the runner context. @task is not owned by the
+ * function: to complete it after returning, keep a reference
+ * (g_object_ref()) and drop it once the task is returned. A task that is
+ * dropped without being completed fails the call with %G_IO_ERROR_FAILED.
+ *
+ * The operation should use g_task_get_cancellable() on @task: that
+ * cancellable is cancelled when the call is cancelled, times out or the
+ * runner shuts down.
+ *
+ * Returns: %TRUE if the function took charge of @task (or completed it);
+ *   %FALSE if it could not start the work, which fails the call at once
+ *   with %G_IO_ERROR_FAILED
+ *
+ * Since: 1.0
+ */
+typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
+                                     GTask       *task,
+                                     gpointer     user_data);
+
+/**
+ * AsyncRunnerStartFunc:
+ * @runner: the runner calling the function
+ * @user_data: (closure): the data passed to [method@AsyncRunner.Runner.call_sync]
+ * @cancellable: (nullable): the cancellable to pass to the asynchronous
+ *   operation; it is cancelled when the call is cancelled, times out or the
+ *   runner shuts down
+ * @callback: (scope async) (closure callback_data): the callback to pass to
+ *   the asynchronous operation
+ * @callback_data: the data to pass along with @callback
+ *
+ * A function run by [method@AsyncRunner.Runner.call_sync] on the runner
+ * thread, with the runner's [struct@GLib.MainContext] as the thread-default
+ * context. It calls one GIO-style asynchronous function, such as
+ * g_file_load_contents_async(), passing it @cancellable, @callback and
+ * @callback_data.
+ *
+ * Returns: %TRUE if the operation was started; %FALSE if it could not be,
+ *   which fails the call at once with %G_IO_ERROR_FAILED
+ *
+ * Since: 1.0
+ */
+typedef gboolean (*AsyncRunnerStartFunc) (AsyncRunner         *runner,
+                                          gpointer             user_data,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             callback_data);
+
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+AsyncRunner  *async_runner_new              (void) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+AsyncRunner  *async_runner_get_default      (void);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+GMainContext *async_runner_get_context      (AsyncRunner          *self);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+gboolean      async_runner_is_runner_thread (AsyncRunner          *self);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+guint         async_runner_get_timeout      (AsyncRunner          *self);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+void          async_runner_set_timeout      (AsyncRunner          *self,
+                                             guint                 timeout_ms);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+gboolean      async_runner_run_sync         (AsyncRunner          *self,
+                                             AsyncRunnerFunc       func,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GValue               *value,
+                                             GError              **error);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+GAsyncResult *async_runner_call_sync        (AsyncRunner          *self,
+                                             AsyncRunnerStartFunc  start,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+void          async_runner_shutdown         (AsyncRunner          *self);
+
+G_END_DECLS

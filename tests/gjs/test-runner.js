@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// test-runner.js: AsyncRunner from GJS. Run with `gjs -m test-runner.js`;
+// prints TAP and exits non-zero if a test fails.
+//
+// GJS refuses to run a JS function on any thread but its own: it blocks
+// the callback and logs a critical. So run_sync() with a JS function must
+// fail with a GLib.Error (never hang), and call_sync() cannot take a JS
+// function at all (GJS 1.74 does not marshal a callback that receives a
+// callback). Everything else works from JS and is tested here.
+//
+// Nothing here can hang for long: the meson test has a timeout, and every
+// call that runs a JS function goes through a runner whose `timeout`
+// property is set, so a blocked call comes back as TIMED_OUT and fails.
+
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Gio from 'gi://Gio';
+import AsyncRunner from 'gi://AsyncRunner?version=1';
+import System from 'system';
+
+const WATCHDOG_MS = 20000;
+
+// A tiny TAP harness.
+const tests = [];
+
+function test(name, fn) {
+    tests.push({name: `/AsyncRunner/GJS/${name}`, fn});
+}
+
+function assert(condition, message) {
+    if (!condition)
+        throw new Error(`assertion failed: ${message}`);
+}
+
+function assertEqual(actual, expected, message) {
+    if (actual !== expected)
+        throw new Error(`${message}: expected ${expected}, got ${actual}`);
+}
+
+function errorToString(e) {
+    if (e instanceof GLib.Error)
+        return `GLib.Error ${GLib.quark_to_string(e.domain)} ${e.code}: ${e.message}`;
+    return String(e);
+}
+
+// Calls fn() and checks that it throws a GLib.Error of Gio.IOErrorEnum with
+// the given code.
+function assertIOError(fn, code, message) {
+    try {
+        fn();
+    } catch (e) {
+        if (!(e instanceof GLib.Error))
+            throw new Error(`${message}: expected a GLib.Error, got ${errorToString(e)}`);
+        if (e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.TIMED_OUT) &&
+            code !== Gio.IOErrorEnum.TIMED_OUT)
+            throw new Error(`${message}: the call blocked until the watchdog expired`);
+        if (!e.matches(Gio.IOErrorEnum, code))
+            throw new Error(`${message}: expected Gio.IOErrorEnum ${code}, got ${errorToString(e)}`);
+        return e;
+    }
+    throw new Error(`${message}: did not throw`);
+}
+
+// Whether @context belongs to another thread: a runner's thread holds its
+// context for the runner's whole life.
+function isHeldElsewhere(context) {
+    if (context.acquire()) {
+        context.release();
+        return false;
+    }
+    return true;
+}
+
+// Whether @context holds a source named @name with the given id: tells
+// contexts apart, as JS wrappers of the same GMainContext are distinct
+// objects.
+function contextHasSource(context, id, name) {
+    const source = context.find_source_by_id(id);
+    return source !== null && source.get_name() === name;
+}
+
+// A source that never dispatches (no callback runs on the runner thread).
+function attachProbe(context, name) {
+    const source = GLib.timeout_source_new_seconds(3600);
+    source.set_name(name);
+    const id = source.attach(context);
+    return {source, id, name};
+}
+
+test('default-is-a-singleton', () => {
+    const runner = AsyncRunner.Runner.get_default();
+    assert(runner instanceof AsyncRunner.Runner, 'get_default() returns a Runner');
+    assert(runner instanceof GObject.Object, 'a Runner is a GObject');
+    assertEqual(AsyncRunner.Runner.get_default(), runner, 'get_default() twice');
+    assertEqual(GObject.type_name(AsyncRunner.Runner.$gtype), 'AsyncRunner',
+        'GType name');
+});
+
+test('new-runners-are-independent', () => {
+    const a = new AsyncRunner.Runner();
+    const b = new AsyncRunner.Runner();
+    const def = AsyncRunner.Runner.get_default();
+    assert(a !== b && a !== def && b !== def, 'new() makes a new runner');
+    assert(isHeldElsewhere(a.get_context()), 'a has a running thread');
+    assert(isHeldElsewhere(b.get_context()), 'b has a running thread');
+
+    a.shutdown();
+    assert(!isHeldElsewhere(a.get_context()), 'shutdown() joined the thread of a');
+    assert(isHeldElsewhere(b.get_context()), 'b still runs after a shut down');
+    assert(isHeldElsewhere(def.get_context()), 'the default runner still runs');
+    b.shutdown();
+});
+
+test('get-context', () => {
+    const runner = new AsyncRunner.Runner();
+    const context = runner.get_context();
+    assert(context instanceof GLib.MainContext, 'get_context() returns a GLib.MainContext');
+    assert(!isHeldElsewhere(GLib.MainContext.default()),
+        'the default context is free on the JS thread');
+    assert(isHeldElsewhere(context),
+        'the runner context is distinct from the default one: its thread holds it');
+    assert(!context.is_owner(), 'the JS thread does not own the runner context');
+
+    const probe = attachProbe(context, 'gjs-test-probe-a');
+    try {
+        assert(contextHasSource(runner.get_context(), probe.id, probe.name),
+            'get_context() returns the same context every time');
+        assert(!contextHasSource(GLib.MainContext.default(), probe.id, probe.name),
+            'the default context is another one');
+        const other = new AsyncRunner.Runner();
+        assert(!contextHasSource(other.get_context(), probe.id, probe.name),
+            'another runner has another context');
+        other.shutdown();
+    } finally {
+        probe.source.destroy();
+    }
+    runner.shutdown();
+});
+
+test('timeout-property', () => {
+    const runner = new AsyncRunner.Runner();
+    const seen = [];
+    runner.connect('notify::timeout', obj => seen.push(obj.timeout));
+
+    assertEqual(runner.timeout, 0, 'default timeout');
+    assertEqual(runner.get_timeout(), 0, 'default get_timeout()');
+
+    runner.timeout = 250;
+    assertEqual(runner.get_timeout(), 250, 'get_timeout() after setting the property');
+    runner.set_timeout(500);
+    assertEqual(runner.timeout, 500, 'property after set_timeout()');
+    runner.set_timeout(500);
+    runner.timeout = 500;
+    runner.timeout = 0;
+    assertEqual(runner.get_timeout(), 0, 'back to no timeout');
+    assertEqual(JSON.stringify(seen), JSON.stringify([250, 500, 0]),
+        'notify::timeout once per change, not when unchanged');
+
+    const constructed = new AsyncRunner.Runner({timeout: 42});
+    assertEqual(constructed.timeout, 42, 'timeout set at construction');
+
+    runner.shutdown();
+    constructed.shutdown();
+});
+
+test('is-runner-thread', () => {
+    const runner = new AsyncRunner.Runner();
+    assertEqual(runner.is_runner_thread(), false, 'new runner');
+    assertEqual(AsyncRunner.Runner.get_default().is_runner_thread(), false, 'default runner');
+    runner.shutdown();
+    assertEqual(runner.is_runner_thread(), false, 'after shutdown');
+});
+
+// GJS blocks the JS function on the runner thread (with a critical); the
+// call must come back with an error at once.
+test('run-sync-js-function-fails', () => {
+    for (const [label, runner] of [['new', new AsyncRunner.Runner()],
+        ['default', AsyncRunner.Runner.get_default()]]) {
+        let ran = false;
+        runner.timeout = WATCHDOG_MS;
+        try {
+            assertIOError(() => runner.run_sync((r, task) => {
+                ran = true;
+                task.return_boolean(true);
+                return true;
+            }, null), Gio.IOErrorEnum.FAILED, `run_sync() on the ${label} runner`);
+        } finally {
+            runner.timeout = 0;
+        }
+        assertEqual(ran, false, 'the JS function never ran');
+        // The runner survives the refused callback.
+        assert(isHeldElsewhere(runner.get_context()), `the ${label} runner still runs`);
+        if (label !== 'default')
+            runner.shutdown();
+    }
+});
+
+test('run-sync-already-cancelled', () => {
+    const runner = new AsyncRunner.Runner();
+    const cancellable = new Gio.Cancellable();
+    let ran = false;
+    cancellable.cancel();
+    runner.timeout = WATCHDOG_MS;
+    assertIOError(() => runner.run_sync(() => {
+        ran = true;
+        return true;
+    }, cancellable), Gio.IOErrorEnum.CANCELLED, 'run_sync() with a cancelled cancellable');
+    assertEqual(ran, false, 'the function was not run');
+    runner.shutdown();
+});
+
+// GJS cannot pass a JS function as an AsyncRunnerStartFunc: call_sync()
+// throws before reaching C. Should a later GJS marshal it, the function
+// would be refused on the runner thread: then it must be an IOErrorEnum
+// error, never a hang.
+test('call-sync-js-function-fails', () => {
+    const runner = new AsyncRunner.Runner();
+    let ran = false;
+    let thrown = null;
+    runner.timeout = WATCHDOG_MS;
+    try {
+        runner.call_sync((r, cancellable, callback) => {
+            ran = true;
+            Gio.File.new_for_path('/').query_info_async('standard::name', 0,
+                GLib.PRIORITY_DEFAULT, cancellable, callback);
+            return true;
+        }, null);
+    } catch (e) {
+        thrown = e;
+    }
+    assert(thrown !== null, 'call_sync() with a JS function throws');
+    if (thrown instanceof GLib.Error) {
+        assert(thrown.domain === Gio.io_error_quark() &&
+            !thrown.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.TIMED_OUT),
+        `an IOErrorEnum error that is not the watchdog: ${errorToString(thrown)}`);
+    }
+    assertEqual(ran, false, 'the JS function never ran');
+    runner.shutdown();
+});
+
+test('shutdown-is-idempotent', () => {
+    const runner = new AsyncRunner.Runner();
+    runner.shutdown();
+    assert(!isHeldElsewhere(runner.get_context()), 'the thread was joined');
+    runner.shutdown();
+    runner.shutdown();
+    assert(runner.get_context() instanceof GLib.MainContext,
+        'get_context() still answers after shutdown');
+});
+
+test('calls-after-shutdown-fail-closed', () => {
+    const runner = new AsyncRunner.Runner();
+    let ran = false;
+    runner.shutdown();
+
+    assertIOError(() => runner.run_sync(() => {
+        ran = true;
+        return true;
+    }, null), Gio.IOErrorEnum.CLOSED, 'run_sync() after shutdown');
+
+    // call_sync() cannot take a JS function (see above); if GJS ever lets
+    // it through, it must fail with CLOSED.
+    try {
+        runner.call_sync(() => {
+            ran = true;
+            return true;
+        }, null);
+        throw new Error('call_sync() after shutdown did not throw');
+    } catch (e) {
+        if (e instanceof GLib.Error) {
+            assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CLOSED),
+                `call_sync() after shutdown: expected CLOSED, got ${errorToString(e)}`);
+        } else if (!/not supported/.test(String(e))) {
+            throw e;
+        }
+    }
+    assertEqual(ran, false, 'no function ran after shutdown');
+});
+
+print('TAP version 13');
+print(`1..${tests.length}`);
+let failures = 0;
+tests.forEach(({name, fn}, i) => {
+    try {
+        fn();
+        print(`ok ${i + 1} ${name}`);
+    } catch (e) {
+        failures++;
+        print(`not ok ${i + 1} ${name}`);
+        for (const line of `${errorToString(e)}\n${e.stack ?? ''}`.trimEnd().split('\n'))
+            print(`# ${line}`);
+    }
+});
+
+System.exit(failures > 0 ? 1 : 0);

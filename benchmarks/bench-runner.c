@@ -1046,6 +1046,35 @@ print_goal (const char *name,
     goals_missed++;
 }
 
+static void
+print_markdown (const Bench        *latency,
+                const double       *tput,
+                const IdleResult   *idle,
+                const FileSet      *files,
+                const MemoryResult *memory)
+{
+  printf ("\n| Measure | Result | Goal |\n");
+  printf ("| --- | ---: | --- |\n");
+  printf ("| naive runner (idle source + GCond), per call | %.2f us | |\n", latency[0].median_ns / 1000);
+  printf ("| in-thread idiom (private context), per call | %.2f us | |\n", latency[1].median_ns / 1000);
+  printf ("| `async_runner_run_sync()`, trivial func, per call | %.2f us | |\n", latency[2].median_ns / 1000);
+  printf ("| `async_runner_call_sync()` + `_finish()`, trivial, per call | %.2f us | |\n", latency[3].median_ns / 1000);
+  printf ("| naive / run_sync | %.2f | >= 8 |\n", latency[0].median_ns / latency[2].median_ns);
+  printf ("| in-thread / run_sync | %.2f | > 1 |\n", latency[1].median_ns / latency[2].median_ns);
+  printf ("| call_sync / run_sync | %.2f | <= 1.3 |\n", latency[3].median_ns / latency[2].median_ns);
+  printf ("| run_sync calls/s, 1 / 2 / 4 calling threads | %.0f / %.0f / %.0f | |\n", tput[0], tput[1], tput[2]);
+  printf ("| throughput, 2 and 4 callers / 1 caller | %.2f / %.2f | >= 1 |\n", tput[1] / tput[0], tput[2] / tput[0]);
+  printf ("| idle runner, CPU | %.3f %% of a core | < 1 %% |\n", idle->percent);
+  printf ("| %u files: blocking `g_file_load_contents()`, per file | %.2f us | |\n", files->n, files->blocking_ns / 1000);
+  printf ("| %u files: `call_sync` + `g_file_load_contents_async()`, per file | %.2f us | |\n", files->n, files->runner_ns / 1000);
+  printf ("| %u files: in-thread idiom, same async call, per file | %.2f us | |\n", files->n, files->in_thread_ns / 1000);
+  printf ("| files: runner / blocking | %.2f | <= 1.2 |\n", files->runner_ns / files->blocking_ns);
+  printf ("| %u run_sync calls: RSS before -> after | %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB | flat |\n",
+          memory->calls, memory->rss_before / 1024, memory->rss_after / 1024);
+  printf ("| %u run_sync calls: per call, first / last 10%% | %.2f / %.2f us | flat |\n",
+          memory->calls, memory->first_ns / 1000, memory->last_ns / 1000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1055,11 +1084,14 @@ main (int   argc,
   g_autoptr(AsyncRunner) runner = NULL;
   NaiveRunner *naive;
   gboolean quick = FALSE;
+  gboolean markdown = FALSE;
   gint memory_calls = 0;
   gint64 run_start = now_ns ();
   GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
       "Few iterations: a smoke run of a few seconds", NULL },
+    { "markdown", 0, 0, G_OPTION_ARG_NONE, &markdown,
+      "Also print the figures as a markdown table", NULL },
     { "memory-calls", 'm', 0, G_OPTION_ARG_INT, &memory_calls,
       "run_sync calls of the memory test (default 1000000, 20000 with --quick)", "N" },
     G_OPTION_ENTRY_NULL
@@ -1230,6 +1262,9 @@ main (int   argc,
               "RSS %+" G_GINT64_FORMAT " KiB (<= %d), last/first 10%% = %.2f (<= %.2f)",
               (memory.rss_after - memory.rss_before) / 1024, GOAL_RSS_GROWTH_KIB,
               ratio, GOAL_LATENCY_DRIFT);
+  if (markdown)
+    print_markdown (latency, tput, &idle, &files, &memory);
+
   load = load_average ();
   printf ("\n%u goals met, %u missed; whole run %.1f s; load average %s\n",
           goals_met, goals_missed, (now_ns () - run_start) / 1e9, load);

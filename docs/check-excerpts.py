@@ -13,12 +13,16 @@ possibly inside a comment), must appear in that file piece by piece, in
 order, each piece as consecutive lines, allowing a common extra
 indentation. The file must be mentioned in examples/meson.build.
 
-Usage: check-excerpts.py SOURCE_ROOT GUIDE.md...
+With --gir, the code blocks in the documentation of every symbol in the
+GIR (the reference) are checked the same way.
+
+Usage: check-excerpts.py SOURCE_ROOT [--gir FILE.gir] [GUIDE.md...]
 """
 
 import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 SHELL_LANGUAGES = {'sh', 'shell', 'console'}
 CAPTION = re.compile(r'^From `(examples/[^`]+)`')
@@ -26,10 +30,9 @@ ELISION = re.compile(r'^\s*(\.\.\.|/\* \.\.\. \*/|// \.\.\.|# \.\.\.)\s*$')
 FENCE = re.compile(r'^(\s*)```(\S*)\s*$')
 
 
-def code_blocks(path):
+def code_blocks(path, text):
     """Yields (line number, language, caption file or None, lines)."""
-    with open(path, encoding='utf-8') as f:
-        lines = f.read().split('\n')
+    lines = text.split('\n')
 
     i = 0
     last_text = None
@@ -90,20 +93,47 @@ def find_chunk(chunk, file_lines, start):
     return -1
 
 
+def guide_texts(paths):
+    """Yields (name, text) of each guide."""
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            yield path, f.read()
+
+
+def gir_texts(path):
+    """Yields (name, text) of each symbol's documentation in the GIR."""
+    core = '{http://www.gtk.org/introspection/core/1.0}'
+    c = '{http://www.gtk.org/introspection/c/1.0}'
+    for parent in ET.parse(path).getroot().iter():
+        doc = parent.find(core + 'doc')
+        if doc is None or not doc.text:
+            continue
+        symbol = parent.get(c + 'identifier') or parent.get(c + 'type') or parent.get('name')
+        yield f'{path}: {symbol}', doc.text
+
+
 def main(argv):
-    if len(argv) < 3:
+    args = argv[1:]
+    gir = None
+    if len(args) >= 3 and args[1] == '--gir':
+        gir = args[2]
+        del args[1:3]
+    if not args or (gir is None and len(args) < 2):
         print(__doc__, file=sys.stderr)
         return 2
 
-    root = argv[1]
+    root = args[0]
+    texts = list(guide_texts(args[1:]))
+    if gir is not None:
+        texts += list(gir_texts(gir))
     with open(os.path.join(root, 'examples', 'meson.build'), encoding='utf-8') as f:
         examples_meson = f.read()
 
     errors = []
     n_examples = 0
-    for guide in argv[2:]:
-        for line_no, language, source, body in code_blocks(guide):
-            where = f'{guide}:{line_no}'
+    for name, text in texts:
+        for line_no, language, source, body in code_blocks(name, text):
+            where = f'{name}:{line_no}'
             if language in SHELL_LANGUAGES:
                 continue
             if not language:

@@ -99,6 +99,18 @@ compare_doubles (gconstpointer a,
   return (x > y) - (x < y);
 }
 
+/* CPU time of every thread of the process: a call that spins on two
+ * cores costs twice its wall time. */
+static gint64
+process_cpu_ns (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return ((gint64) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_GINT64_CONSTANT (1000000000) +
+         ((gint64) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
+}
+
 /* Sorts @values in place. */
 static double
 median (double *values,
@@ -474,7 +486,9 @@ typedef struct
   gpointer    data;
   guint       batch;          /* calls per batch */
   double     *samples;        /* ns per call, one per round */
+  double     *cpu_samples;    /* process CPU ns per call, one per round */
   double      median_ns;
+  double      cpu_ns;         /* median of @cpu_samples */
   double      min_ns;
   double      max_ns;
 } Bench;
@@ -514,16 +528,19 @@ run_interleaved (Bench *benches,
     {
       calibrate (&benches[b]);
       benches[b].samples = g_new0 (double, config.rounds);
+      benches[b].cpu_samples = g_new0 (double, config.rounds);
     }
 
   for (guint round = 0; round < config.rounds; round++)
     for (guint b = 0; b < n_benches; b++)
       {
         Bench *bench = &benches[b];
+        gint64 cpu_start = process_cpu_ns ();
         gint64 start = now_ns ();
 
         bench->run (bench->data, bench->batch);
         bench->samples[round] = (double) (now_ns () - start) / bench->batch;
+        bench->cpu_samples[round] = (double) (process_cpu_ns () - cpu_start) / bench->batch;
       }
 
   for (guint b = 0; b < n_benches; b++)
@@ -533,14 +550,15 @@ run_interleaved (Bench *benches,
       bench->median_ns = median (bench->samples, config.rounds);
       bench->min_ns = bench->samples[0];
       bench->max_ns = bench->samples[config.rounds - 1];
+      bench->cpu_ns = median (bench->cpu_samples, config.rounds);
     }
 }
 
 static void
 print_bench (const Bench *bench)
 {
-  printf ("  %-44s %9.2f us   [%.2f .. %.2f]  x%u\n",
-          bench->label, bench->median_ns / 1000,
+  printf ("  %-44s %8.2f us %8.2f us   [%.2f .. %.2f]  x%u\n",
+          bench->label, bench->median_ns / 1000, bench->cpu_ns / 1000,
           bench->min_ns / 1000, bench->max_ns / 1000, bench->batch);
 }
 
@@ -644,16 +662,6 @@ get_tid (AsyncRunner *runner,
   *(pid_t *) user_data = (pid_t) syscall (SYS_gettid);
   g_task_return_boolean (task, TRUE);
   return TRUE;
-}
-
-static gint64
-process_cpu_ns (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return ((gint64) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_GINT64_CONSTANT (1000000000) +
-         ((gint64) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
 }
 
 /* The thread's context switches (voluntary + involuntary): each one a
@@ -1059,6 +1067,8 @@ print_markdown (const Bench        *latency,
   printf ("| in-thread idiom (private context), per call | %.2f us | |\n", latency[1].median_ns / 1000);
   printf ("| `async_runner_run_sync()`, trivial func, per call | %.2f us | |\n", latency[2].median_ns / 1000);
   printf ("| `async_runner_call_sync()` + `_finish()`, trivial, per call | %.2f us | |\n", latency[3].median_ns / 1000);
+  printf ("| CPU per call (all threads): naive / in-thread / run_sync / call_sync | %.2f / %.2f / %.2f / %.2f us | |\n",
+          latency[0].cpu_ns / 1000, latency[1].cpu_ns / 1000, latency[2].cpu_ns / 1000, latency[3].cpu_ns / 1000);
   printf ("| naive / run_sync | %.2f | >= 8 |\n", latency[0].median_ns / latency[2].median_ns);
   printf ("| in-thread / run_sync | %.2f | > 1 |\n", latency[1].median_ns / latency[2].median_ns);
   printf ("| call_sync / run_sync | %.2f | <= 1.3 |\n", latency[3].median_ns / latency[2].median_ns);
@@ -1168,8 +1178,9 @@ main (int   argc,
 
   naive_runner_free (naive);
 
-  printf ("\nPer-call latency: median of %u batches of per-call means [min .. max] x calls per batch\n",
-          config.rounds);
+  printf ("\nPer-call latency: median of %u batches of per-call means; CPU time of the process per call\n"
+          "  (all threads); [min .. max] of the batch means; calls per batch\n", config.rounds);
+  printf ("  %-44s %11s %11s\n", "", "wall", "CPU");
   for (guint b = 0; b < G_N_ELEMENTS (latency); b++)
     print_bench (&latency[b]);
   fflush (stdout);
@@ -1271,7 +1282,10 @@ main (int   argc,
   g_free (load);
 
   for (guint b = 0; b < G_N_ELEMENTS (latency); b++)
-    g_free (latency[b].samples);
+    {
+      g_free (latency[b].samples);
+      g_free (latency[b].cpu_samples);
+    }
   async_runner_shutdown (runner);
 
   return EXIT_SUCCESS;

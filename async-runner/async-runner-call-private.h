@@ -45,14 +45,14 @@ struct _AsyncRunnerCall
   guint                 want_value : 1;
   guint                 nested : 1;    /* waited for by iterating the loop */
 
-  /* Protected by the loop's lock */
-  AsyncRunnerCall      *next;          /* submit queue */
-  GList                 link;          /* the loop's pending calls */
-  guint                 linked : 1;
+  /* The loop's submit stack, then its ready list */
+  AsyncRunnerCall      *next;
 
   /* Runner thread only */
   GTask                *task;          /* run_sync: made before dispatch */
-  GList                 op_link;       /* call_sync: awaiting its callback */
+  GList                 inflight_link; /* started, not known to have ended */
+  guint                 inflight : 1;
+  guint                 op_pending : 1; /* call_sync: callback not yet run */
 
   /* The outcome: written by the claimer, read by the caller once
    * the call is finished. */

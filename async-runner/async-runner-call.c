@@ -32,8 +32,7 @@ _async_runner_call_new (AsyncRunner          *runner,
   call->func = func;
   call->start = start;
   call->user_data = user_data;
-  call->link.data = call;
-  call->op_link.data = call;
+  call->inflight_link.data = call;
 
   return call;
 }
@@ -52,7 +51,7 @@ _async_runner_call_unref (AsyncRunnerCall *call)
     return;
 
   g_assert (call->task == NULL);
-  g_assert (!call->linked);
+  g_assert (!call->inflight);
 
   if (G_IS_VALUE (&call->value))
     g_value_unset (&call->value);
@@ -89,8 +88,6 @@ _async_runner_call_publish (AsyncRunnerCall *call)
   GMainContext *context = NULL;
 
   g_assert (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_CLAIMED);
-
-  _async_runner_loop_forget (call->loop, call);
 
   /* A nested caller iterates the runner context instead of sleeping. */
   if (call->nested)
@@ -139,15 +136,17 @@ _async_runner_call_wait (AsyncRunnerCall *call,
                          gint64           deadline)
 {
   AsyncRunnerSpin *spin = _async_runner_loop_get_caller_spin (call->loop);
+  gint64 start;
   gint64 stop;
+  gboolean finished = FALSE;
 
   if (_async_runner_call_is_finished (call))
     return TRUE;
 
-  stop = _async_runner_spin_begin (spin, deadline < 0 ? -1 : MAX (deadline - g_get_monotonic_time (), 0));
+  start = g_get_monotonic_time ();
+  stop = _async_runner_spin_begin (spin, start, deadline < 0 ? -1 : MAX (deadline - start, 0));
   if (stop != 0)
     {
-      gboolean finished = FALSE;
       guint i;
 
       for (i = 1; ; i++)
@@ -158,32 +157,36 @@ _async_runner_call_wait (AsyncRunnerCall *call,
               break;
             }
 
-          if (i % SPIN_CLOCK_EVERY == 0 && g_get_monotonic_time () >= stop)
+          if ((i % SPIN_CLOCK_EVERY == 0 || i >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS) &&
+              g_get_monotonic_time () >= stop)
             break;
 
-          _async_runner_cpu_relax ();
+          _async_runner_spin_round (i);
         }
 
-      _async_runner_spin_end (spin, finished);
-      if (finished)
-        return TRUE;
+      _async_runner_spin_end ();
     }
 
-  g_atomic_int_set (&call->parked, TRUE);
-
-  g_mutex_lock (&call->mutex);
-  while (!_async_runner_call_is_finished (call))
+  if (!finished)
     {
-      if (deadline < 0)
-        g_cond_wait (&call->cond, &call->mutex);
-      else if (!g_cond_wait_until (&call->cond, &call->mutex, deadline) &&
-               !_async_runner_call_is_finished (call))
+      g_atomic_int_set (&call->parked, TRUE);
+
+      g_mutex_lock (&call->mutex);
+      while (!_async_runner_call_is_finished (call))
         {
-          g_mutex_unlock (&call->mutex);
-          return FALSE;
+          if (deadline < 0)
+            g_cond_wait (&call->cond, &call->mutex);
+          else if (!g_cond_wait_until (&call->cond, &call->mutex, deadline) &&
+                   !_async_runner_call_is_finished (call))
+            {
+              g_mutex_unlock (&call->mutex);
+              return FALSE;
+            }
         }
+      g_mutex_unlock (&call->mutex);
     }
-  g_mutex_unlock (&call->mutex);
+
+  _async_runner_spin_learn (spin, g_get_monotonic_time () - start);
 
   return TRUE;
 }
@@ -196,6 +199,8 @@ on_task_ready (GObject      *source_object,
 {
   AsyncRunnerCall *call = user_data;   /* kept alive by the task */
   GTask *task = G_TASK (result);
+
+  _async_runner_loop_untrack (call->loop, call);
 
   if (!_async_runner_call_claim (call))
     return;
@@ -275,7 +280,9 @@ on_async_ready (GObject      *source_object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  AsyncRunnerCall *call = user_data;   /* the operation's reference */
+  AsyncRunnerCall *call = user_data;   /* kept alive by the in-flight list */
+
+  call->op_pending = FALSE;
 
   if (_async_runner_call_claim (call))
     {
@@ -283,7 +290,7 @@ on_async_ready (GObject      *source_object,
       _async_runner_call_publish (call);
     }
 
-  _async_runner_loop_op_returned (call->loop, call);
+  _async_runner_loop_untrack (call->loop, call);
 }
 
 /* TRUE if nobody but the caller holds @task: it was neither kept nor
@@ -334,6 +341,8 @@ _async_runner_call_run (AsyncRunnerCall *call)
         }
       else if (!started)
         _async_runner_call_abort (call, G_IO_ERROR_FAILED, failure);
+      else if (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING)
+        _async_runner_loop_track (call->loop, call);
 
       /* Ours was the last reference if the function neither kept nor
        * returned the task; otherwise whoever holds it must complete it, or
@@ -341,7 +350,11 @@ _async_runner_call_run (AsyncRunnerCall *call)
     }
   else
     {
-      _async_runner_loop_op_started (call->loop, call);
+      /* Tracked first: the operation may call back before start returns,
+       * and the in-flight list keeps the call alive for the callback. */
+      call->op_pending = TRUE;
+      _async_runner_loop_track (call->loop, call);
+
       if (!call->start (call->runner, call->user_data, call->cancellable,
                         on_async_ready, call))
         _async_runner_call_abort (call, G_IO_ERROR_FAILED,

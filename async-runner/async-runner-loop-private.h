@@ -17,18 +17,16 @@ GMainContext    *_async_runner_loop_get_context     (AsyncRunnerLoop *loop);
 GCancellable    *_async_runner_loop_get_cancellable (AsyncRunnerLoop *loop);
 AsyncRunnerSpin *_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_current      (AsyncRunnerLoop *loop);
+gboolean         _async_runner_loop_is_quitting     (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_submit          (AsyncRunnerLoop *loop,
                                                      AsyncRunnerCall *call,
-                                                     gboolean         enqueue,
                                                      GError         **error);
-void             _async_runner_loop_forget          (AsyncRunnerLoop *loop,
+void             _async_runner_loop_track           (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call);
+void             _async_runner_loop_untrack         (AsyncRunnerLoop *loop,
                                                      AsyncRunnerCall *call);
 void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
 void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
-void             _async_runner_loop_op_started      (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call);
-void             _async_runner_loop_op_returned     (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
 
 G_END_DECLS

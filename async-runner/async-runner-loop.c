@@ -14,9 +14,14 @@
  * are left behind. */
 #define DRAIN_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
 
-/* How many spin rounds between looks at the context's file descriptors:
- * a spinning runner must still notice sources woken from other threads. */
-#define SPIN_POLL_EVERY 128
+/* How many pausing spin rounds between looks at the context's file
+ * descriptors (once yielding, every round looks): a spinning runner must
+ * still notice sources woken from other threads. */
+#define SPIN_POLL_EVERY 32
+
+/* The in-flight list keeps calls that ended elsewhere (cancelled, timed
+ * out) until it is pruned, once it has doubled since the last pruning. */
+#define INFLIGHT_PRUNE_MIN 64
 
 struct _AsyncRunnerLoop
 {
@@ -27,24 +32,23 @@ struct _AsyncRunnerLoop
   AsyncRunnerSpin   runner_spin;   /* the runner thread waiting for calls */
   AsyncRunnerSpin   caller_spin;   /* callers waiting for their outcome */
 
-  GMutex            lock;
-  GCond             started_cond;  /* with @lock: the thread owns @context */
-  gboolean          started;       /* protected by @lock */
-  gboolean          closed;        /* protected by @lock */
-  GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
-  AsyncRunnerCall  *head;          /* protected by @lock: submitted, not taken */
-  AsyncRunnerCall  *tail;          /* protected by @lock */
-  GQueue            calls;         /* protected by @lock: every pending call */
-
-  gpointer          submitted;     /* atomic: non-NULL while @head is */
+  /* Submitted calls, newest first: pushed by any thread, taken whole by
+   * the runner thread; CLOSED_STACK once the runner has stopped. */
+  gpointer          stack;         /* atomic */
   gint              sleeping;      /* atomic: the runner thread is in poll() */
   gint              quit;          /* atomic */
   gint              live_tasks;    /* atomic: run_sync tasks not yet finalized */
 
+  GMutex            lock;
+  GCond             started_cond;  /* with @lock */
+  gboolean          started;       /* protected by @lock: the thread owns @context */
+  GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
+
   /* Runner thread only */
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
-  GQueue            ops;           /* call_sync operations awaiting their callback */
+  GQueue            inflight;      /* started calls, each holding a reference */
+  guint             inflight_pruned; /* length after the last pruning */
 };
 
 typedef struct
@@ -53,40 +57,29 @@ typedef struct
   AsyncRunnerLoop *loop;           /* the loop owns the source */
 } QueueSource;
 
+#define CLOSED_STACK(loop) ((gpointer) &(loop)->stack)
+
 /* The loop whose thread this is, if any. */
 static GPrivate current_loop;
 
-static gboolean
-take_submitted (AsyncRunnerLoop *loop)
+static inline gboolean
+has_submitted (AsyncRunnerLoop *loop)
 {
-  AsyncRunnerCall *call;
-  AsyncRunnerCall *next;
+  gpointer head = g_atomic_pointer_get (&loop->stack);
 
-  if (g_atomic_pointer_get (&loop->submitted) != NULL)
-    {
-      g_mutex_lock (&loop->lock);
-      call = g_steal_pointer (&loop->head);
-      loop->tail = NULL;
-      g_atomic_pointer_set (&loop->submitted, NULL);
-      g_mutex_unlock (&loop->lock);
+  return head != NULL && head != CLOSED_STACK (loop);
+}
 
-      /* Tasks are made here, outside any dispatch, so that GTask may
-       * invoke their callback straight from g_task_return_*() during
-       * dispatch instead of one main loop iteration later. */
-      for (; call != NULL; call = next)
-        {
-          next = g_steal_pointer (&call->next);
-          _async_runner_call_prepare (call);
-
-          if (loop->ready_tail != NULL)
-            loop->ready_tail->next = call;
-          else
-            loop->ready_head = call;
-          loop->ready_tail = call;
-        }
-    }
-
-  return loop->ready_head != NULL;
+static void
+push_ready (AsyncRunnerLoop *loop,
+            AsyncRunnerCall *call)
+{
+  call->next = NULL;
+  if (loop->ready_tail != NULL)
+    loop->ready_tail->next = call;
+  else
+    loop->ready_head = call;
+  loop->ready_tail = call;
 }
 
 static AsyncRunnerCall *
@@ -104,18 +97,60 @@ pop_ready (AsyncRunnerLoop *loop)
   return call;
 }
 
+/* Runner thread: takes the submitted calls, oldest first, and prepares
+ * them. @replacement is NULL, or CLOSED_STACK to refuse any more. */
+static gboolean
+take_submitted (AsyncRunnerLoop *loop,
+                gpointer         replacement)
+{
+  AsyncRunnerCall *newest = g_atomic_pointer_get (&loop->stack);
+  AsyncRunnerCall *oldest = NULL;
+
+  /* Once closed, the stack stays closed: nobody can push any more. */
+  if (newest == CLOSED_STACK (loop) ||
+      (newest == NULL && replacement == NULL))
+    return loop->ready_head != NULL;
+
+  newest = g_atomic_pointer_exchange (&loop->stack, replacement);
+  if (newest == CLOSED_STACK (loop))
+    newest = NULL;
+
+  while (newest != NULL)
+    {
+      AsyncRunnerCall *next = newest->next;
+
+      newest->next = oldest;
+      oldest = newest;
+      newest = next;
+    }
+
+  /* Tasks are made here, outside any dispatch, so that GTask may invoke
+   * their callback straight from g_task_return_*() during dispatch
+   * instead of one main loop iteration later. */
+  while (oldest != NULL)
+    {
+      AsyncRunnerCall *call = oldest;
+
+      oldest = call->next;
+      _async_runner_call_prepare (call);
+      push_ready (loop, call);
+    }
+
+  return loop->ready_head != NULL;
+}
+
 static gboolean
 queue_source_prepare (GSource *source,
                       gint    *timeout)
 {
   *timeout = -1;
-  return take_submitted (((QueueSource *) source)->loop);
+  return take_submitted (((QueueSource *) source)->loop, NULL);
 }
 
 static gboolean
 queue_source_check (GSource *source)
 {
-  return take_submitted (((QueueSource *) source)->loop);
+  return take_submitted (((QueueSource *) source)->loop, NULL);
 }
 
 static gboolean
@@ -128,8 +163,10 @@ queue_source_dispatch (GSource     *source,
 
   /* A call may iterate the context itself (a call made from the runner
    * thread); the source can recurse, so nested iterations keep serving
-   * the queue from the same list. */
-  while ((call = pop_ready (loop)) != NULL)
+   * the queue from the same list. After shutdown, what is left is ended
+   * by loop_drain(). */
+  while (!g_atomic_int_get (&loop->quit) &&
+         (call = pop_ready (loop)) != NULL)
     {
       _async_runner_call_run (call);
       _async_runner_call_unref (call);
@@ -157,13 +194,15 @@ loop_poll (GPollFD *fds,
            gint     timeout)
 {
   AsyncRunnerLoop *loop = g_private_get (&current_loop);
+  gint64 start;
   gint64 stop;
   gint ret;
 
   if (loop == NULL || timeout == 0)
     return g_poll (fds, n_fds, timeout);
 
-  stop = _async_runner_spin_begin (&loop->runner_spin,
+  start = g_get_monotonic_time ();
+  stop = _async_runner_spin_begin (&loop->runner_spin, start,
                                    timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
   if (stop != 0)
     {
@@ -171,34 +210,35 @@ loop_poll (GPollFD *fds,
 
       for (i = 1; ; i++)
         {
-          if (g_atomic_pointer_get (&loop->submitted) != NULL)
+          if (has_submitted (loop))
             {
-              _async_runner_spin_end (&loop->runner_spin, TRUE);
+              _async_runner_spin_end ();
+              _async_runner_spin_learn (&loop->runner_spin, g_get_monotonic_time () - start);
               return 0;
             }
 
-          if (i % SPIN_POLL_EVERY == 0)
+          if (i % SPIN_POLL_EVERY == 0 || i >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS)
             {
               ret = g_poll (fds, n_fds, 0);
               if (ret != 0)
                 {
-                  _async_runner_spin_end (&loop->runner_spin, TRUE);
+                  _async_runner_spin_end ();
                   return ret;
                 }
               if (g_get_monotonic_time () >= stop)
                 break;
             }
 
-          _async_runner_cpu_relax ();
+          _async_runner_spin_round (i);
         }
 
-      _async_runner_spin_end (&loop->runner_spin, FALSE);
+      _async_runner_spin_end ();
     }
 
-  /* Announce the sleep, then look once more: a submitter stores
-   * @submitted before it reads @sleeping, so one of us sees the other. */
+  /* Announce the sleep, then look once more: a submitter pushes before
+   * it reads @sleeping, so one of us sees the other. */
   g_atomic_int_set (&loop->sleeping, TRUE);
-  if (g_atomic_pointer_get (&loop->submitted) != NULL)
+  if (has_submitted (loop))
     {
       g_atomic_int_set (&loop->sleeping, FALSE);
       return 0;
@@ -206,6 +246,10 @@ loop_poll (GPollFD *fds,
 
   ret = g_poll (fds, n_fds, timeout);
   g_atomic_int_set (&loop->sleeping, FALSE);
+
+  /* Woken for a call: learn how long spinning would have needed. */
+  if (has_submitted (loop))
+    _async_runner_spin_learn (&loop->runner_spin, g_get_monotonic_time () - start);
 
   return ret;
 }
@@ -216,29 +260,36 @@ drain_deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runner thread, after shutdown: fail what was taken but never run, and
- * give cancelled operations a short grace period to complete. */
+/* Runner thread, after shutdown: refuse new calls, end every pending one
+ * with G_IO_ERROR_CLOSED, and give the cancelled operations a short grace
+ * period to complete. */
 static void
 loop_drain (AsyncRunnerLoop *loop)
 {
+  const char *closed = "The AsyncRunner was shut down";
   AsyncRunnerCall *call;
   gint64 deadline = g_get_monotonic_time () + DRAIN_GRACE_US;
   GSource *wake;
   GList *l;
 
-  take_submitted (loop);
+  take_submitted (loop, CLOSED_STACK (loop));
   while ((call = pop_ready (loop)) != NULL)
     {
       _async_runner_call_discard (call);
       _async_runner_call_unref (call);
     }
 
+  for (l = loop->inflight.head; l != NULL; l = l->next)
+    _async_runner_call_abort (l->data, G_IO_ERROR_CLOSED, closed);
+
+  g_cancellable_cancel (loop->cancellable);
+
   wake = g_timeout_source_new (DRAIN_GRACE_US / G_TIME_SPAN_MILLISECOND);
   g_source_set_callback (wake, drain_deadline_cb, NULL, NULL);
   g_source_attach (wake, loop->context);
 
   while (g_main_context_pending (loop->context) ||
-         ((loop->ops.length > 0 || g_atomic_int_get (&loop->live_tasks) > 0) &&
+         ((loop->inflight.length > 0 || g_atomic_int_get (&loop->live_tasks) > 0) &&
           g_get_monotonic_time () < deadline))
     g_main_context_iteration (loop->context, TRUE);
 
@@ -247,8 +298,13 @@ loop_drain (AsyncRunnerLoop *loop)
 
   /* Operations that never called back: nothing iterates this context
    * any more, so their callbacks cannot run; drop what they held. */
-  while ((l = g_queue_pop_head_link (&loop->ops)) != NULL)
-    _async_runner_call_unref (l->data);
+  while ((l = g_queue_pop_head_link (&loop->inflight)) != NULL)
+    {
+      call = l->data;
+      call->inflight = FALSE;
+      call->op_pending = FALSE;
+      _async_runner_call_unref (call);
+    }
 }
 
 static gpointer
@@ -284,8 +340,7 @@ _async_runner_loop_new (void)
   g_atomic_ref_count_init (&loop->ref_count);
   g_mutex_init (&loop->lock);
   g_cond_init (&loop->started_cond);
-  g_queue_init (&loop->calls);
-  g_queue_init (&loop->ops);
+  g_queue_init (&loop->inflight);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
 
@@ -323,9 +378,8 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   if (!g_atomic_ref_count_dec (&loop->ref_count))
     return;
 
-  g_assert (loop->calls.length == 0);
-  g_assert (loop->head == NULL);
   g_assert (loop->ready_head == NULL);
+  g_assert (loop->inflight.length == 0);
 
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
@@ -361,69 +415,88 @@ _async_runner_loop_is_current (AsyncRunnerLoop *loop)
   return g_private_get (&current_loop) == loop;
 }
 
-/* Any thread. Registers @call as pending, so that shutdown can end it,
- * and unless @enqueue is FALSE (the runner thread runs it itself) hands
- * it to the runner thread. */
+gboolean
+_async_runner_loop_is_quitting (AsyncRunnerLoop *loop)
+{
+  return g_atomic_int_get (&loop->quit);
+}
+
+/* Any thread but the runner's: hands @call to the runner thread, or fails
+ * with G_IO_ERROR_CLOSED once the runner has stopped. */
 gboolean
 _async_runner_loop_submit (AsyncRunnerLoop  *loop,
                            AsyncRunnerCall  *call,
-                           gboolean          enqueue,
                            GError          **error)
 {
-  g_mutex_lock (&loop->lock);
+  gpointer head;
 
-  if (loop->closed)
+  _async_runner_call_ref (call);
+
+  do
     {
-      g_mutex_unlock (&loop->lock);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                           "The AsyncRunner has been shut down");
-      return FALSE;
+      head = g_atomic_pointer_get (&loop->stack);
+      if (head == CLOSED_STACK (loop))
+        {
+          _async_runner_call_unref (call);
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                               "The AsyncRunner has been shut down");
+          return FALSE;
+        }
+      call->next = head;
     }
+  while (!g_atomic_pointer_compare_and_exchange (&loop->stack, head, call));
 
-  /* Already ended (cancelled while being submitted): nothing to run. */
-  if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
-    {
-      g_mutex_unlock (&loop->lock);
-      return TRUE;
-    }
-
-  g_queue_push_tail_link (&loop->calls, &call->link);
-  call->linked = TRUE;
-
-  if (enqueue)
-    {
-      _async_runner_call_ref (call);
-      if (loop->tail != NULL)
-        loop->tail->next = call;
-      else
-        loop->head = call;
-      loop->tail = call;
-      g_atomic_pointer_set (&loop->submitted, call);
-    }
-
-  g_mutex_unlock (&loop->lock);
-
-  /* Stored @submitted first, read @sleeping second: see loop_poll(). */
-  if (enqueue &&
-      g_atomic_int_get (&loop->sleeping) &&
+  /* Pushed first, read @sleeping second: see loop_poll(). */
+  if (g_atomic_int_get (&loop->sleeping) &&
       g_atomic_int_compare_and_exchange (&loop->sleeping, TRUE, FALSE))
     g_main_context_wakeup (loop->context);
 
   return TRUE;
 }
 
-/* Any thread, by whoever claimed @call: it is no longer pending. */
-void
-_async_runner_loop_forget (AsyncRunnerLoop *loop,
-                           AsyncRunnerCall *call)
+static void
+prune_inflight (AsyncRunnerLoop *loop)
 {
-  g_mutex_lock (&loop->lock);
-  if (call->linked)
+  GList *l = loop->inflight.head;
+
+  while (l != NULL)
     {
-      g_queue_unlink (&loop->calls, &call->link);
-      call->linked = FALSE;
+      AsyncRunnerCall *call = l->data;
+
+      l = l->next;
+      if (!call->op_pending && g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
+        _async_runner_loop_untrack (loop, call);
     }
-  g_mutex_unlock (&loop->lock);
+
+  loop->inflight_pruned = loop->inflight.length;
+}
+
+/* Runner thread: @call was started; shutdown must be able to end it. */
+void
+_async_runner_loop_track (AsyncRunnerLoop *loop,
+                          AsyncRunnerCall *call)
+{
+  g_assert (!call->inflight);
+
+  if (loop->inflight.length >= MAX (INFLIGHT_PRUNE_MIN, 2 * loop->inflight_pruned))
+    prune_inflight (loop);
+
+  call->inflight = TRUE;
+  g_queue_push_tail_link (&loop->inflight, &call->inflight_link);
+  _async_runner_call_ref (call);
+}
+
+/* Runner thread: @call's operation came back. */
+void
+_async_runner_loop_untrack (AsyncRunnerLoop *loop,
+                            AsyncRunnerCall *call)
+{
+  if (!call->inflight)
+    return;
+
+  call->inflight = FALSE;
+  g_queue_unlink (&loop->inflight, &call->inflight_link);
+  _async_runner_call_unref (call);
 }
 
 void
@@ -439,74 +512,27 @@ _async_runner_loop_task_gone (AsyncRunnerLoop *loop)
   g_atomic_int_add (&loop->live_tasks, -1);
 }
 
-/* Runner thread: a call_sync operation was started; @call stays alive
- * for its callback. */
-void
-_async_runner_loop_op_started (AsyncRunnerLoop *loop,
-                               AsyncRunnerCall *call)
-{
-  _async_runner_call_ref (call);
-  g_queue_push_tail_link (&loop->ops, &call->op_link);
-}
-
-/* Runner thread: the callback of a call_sync operation ran. */
-void
-_async_runner_loop_op_returned (AsyncRunnerLoop *loop,
-                                AsyncRunnerCall *call)
-{
-  g_queue_unlink (&loop->ops, &call->op_link);
-  _async_runner_call_unref (call);
-}
-
-/* Any thread, any number of times. Ends every pending call with
- * G_IO_ERROR_CLOSED, refuses new ones and stops the thread: joined, or
- * when called on the runner thread itself, left to exit as soon as the
- * current dispatch returns. */
+/* Any thread, any number of times. Stops the runner thread, which ends
+ * every pending call with G_IO_ERROR_CLOSED and refuses new ones; joins
+ * it, or when called on the runner thread itself, lets it exit as soon as
+ * the current dispatch returns. */
 void
 _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
 {
-  GQueue pending;
   GThread *thread;
-  GList *l;
-  GList *next;
-  gboolean was_closed;
 
   g_mutex_lock (&loop->lock);
-  was_closed = loop->closed;
-  loop->closed = TRUE;
-  pending = loop->calls;
-  g_queue_init (&loop->calls);
-  for (l = pending.head; l != NULL; l = l->next)
-    {
-      AsyncRunnerCall *call = l->data;
-
-      call->linked = FALSE;
-      _async_runner_call_ref (call);
-    }
   thread = g_steal_pointer (&loop->thread);
   g_mutex_unlock (&loop->lock);
 
-  if (!was_closed)
-    g_cancellable_cancel (loop->cancellable);
+  if (thread == NULL)
+    return;
 
-  for (l = pending.head; l != NULL; l = next)
-    {
-      AsyncRunnerCall *call = l->data;
+  g_atomic_int_set (&loop->quit, TRUE);
+  g_main_context_wakeup (loop->context);
 
-      next = l->next;
-      _async_runner_call_abort (call, G_IO_ERROR_CLOSED,
-                                "The AsyncRunner was shut down");
-      _async_runner_call_unref (call);
-    }
-
-  if (thread != NULL)
-    {
-      g_atomic_int_set (&loop->quit, TRUE);
-      g_main_context_wakeup (loop->context);
-
-      if (thread == g_thread_self ())
-        g_thread_unref (thread);
-      else
-        g_thread_join (thread);
-    }
+  if (thread == g_thread_self ())
+    g_thread_unref (thread);
+  else
+    g_thread_join (thread);
 }

@@ -407,7 +407,14 @@ run_nested (AsyncRunner     *self,
     }
 
   while (!_async_runner_call_is_finished (call))
-    g_main_context_iteration (context, TRUE);
+    {
+      /* Shut down from inside: this frame must unwind for the thread to
+       * stop. */
+      if (_async_runner_loop_is_quitting (self->loop))
+        _async_runner_call_abort (call, G_IO_ERROR_CLOSED, "The AsyncRunner was shut down");
+      else
+        g_main_context_iteration (context, TRUE);
+    }
 
   if (timeout_source != NULL)
     {
@@ -455,7 +462,14 @@ async_runner_call (AsyncRunner      *self,
   nested = _async_runner_loop_is_current (self->loop);
   call->nested = nested;
 
-  if (!_async_runner_loop_submit (self->loop, call, !nested, error))
+  if (nested && _async_runner_loop_is_quitting (self->loop))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                           "The AsyncRunner has been shut down");
+      return FALSE;
+    }
+
+  if (!nested && !_async_runner_loop_submit (self->loop, call, error))
     return FALSE;
 
   if (cancellable != NULL)
@@ -506,7 +520,8 @@ async_runner_call (AsyncRunner      *self,
  * With @value non-%NULL, @func must complete the task with
  * g_task_return_value() and @value (zero-initialized, as with
  * %G_VALUE_INIT) receives that value; with @value %NULL any
- * `g_task_return_*()` function will do. An error returned on the task
+ * `g_task_return_*()` function will do. When the call fails, @value holds
+ * the boolean %FALSE, which needs no freeing (unset it before reusing it). An error returned on the task
  * reaches the caller with its domain, code and message intact.
  *
  * If @func returns %FALSE without completing the task, or drops the task
@@ -550,7 +565,13 @@ async_runner_run_sync (AsyncRunner      *self,
   call->want_value = value != NULL;
 
   if (!async_runner_call (self, call, cancellable, error))
-    return FALSE;
+    {
+      /* Some bindings (GJS) convert out values even when the call failed,
+       * and cannot convert an empty GValue. */
+      if (value != NULL)
+        g_value_init (value, G_TYPE_BOOLEAN);
+      return FALSE;
+    }
 
   if (value != NULL)
     {

@@ -15,23 +15,33 @@ G_BEGIN_DECLS
  *
  * At most one thread per core spins at any time, counting the runner
  * threads, so waiting threads never steal the CPU from the threads they
- * wait for. Each spinner has a budget in microseconds that grows when
- * spinning paid off and shrinks when it did not, down to zero.
+ * wait for. Each kind of waiter keeps a budget in microseconds that
+ * follows how long its recent waits actually took: about twice that while
+ * the waits are short, shrinking to a small floor when they are longer
+ * than spinning could ever cover.
  */
 
 typedef struct
 {
-  gint budget_us;   /* atomic: current budget, between 0 and the maximum */
+  gint budget_us;   /* atomic: between ASYNC_RUNNER_SPIN_MIN_US and _MAX_US */
 } AsyncRunnerSpin;
 
+#define ASYNC_RUNNER_SPIN_MIN_US 2
 #define ASYNC_RUNNER_SPIN_MAX_US 64
 
-void     _async_runner_spin_init   (AsyncRunnerSpin *spin);
-gint64   _async_runner_spin_begin  (AsyncRunnerSpin *spin,
-                                    gint64           limit_us);
-void     _async_runner_spin_end    (AsyncRunnerSpin *spin,
-                                    gboolean         paid_off);
-void     _async_runner_spin_set_max_spinners (gint max_spinners);
+void     _async_runner_spin_init             (AsyncRunnerSpin *spin);
+gint64   _async_runner_spin_begin            (AsyncRunnerSpin *spin,
+                                              gint64           now,
+                                              gint64           limit_us);
+void     _async_runner_spin_end              (void);
+void     _async_runner_spin_learn            (AsyncRunnerSpin *spin,
+                                              gint64           waited_us);
+void     _async_runner_spin_set_max_spinners (gint             max_spinners);
+
+/* How many rounds a spinner only pauses before it starts yielding its
+ * core each round: when the machine has more runnable threads than cores,
+ * the thread it waits for may need exactly that core. */
+#define ASYNC_RUNNER_SPIN_PAUSE_ROUNDS 64
 
 static inline void
 _async_runner_cpu_relax (void)
@@ -43,6 +53,16 @@ _async_runner_cpu_relax (void)
 #else
   __asm__ __volatile__ ("" ::: "memory");
 #endif
+}
+
+/* One round of waiting: @round counts from 1. */
+static inline void
+_async_runner_spin_round (guint round)
+{
+  if (round < ASYNC_RUNNER_SPIN_PAUSE_ROUNDS)
+    _async_runner_cpu_relax ();
+  else
+    g_thread_yield ();
 }
 
 G_END_DECLS

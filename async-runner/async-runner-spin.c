@@ -8,7 +8,6 @@
 #include "async-runner-spin-private.h"
 
 #define SPIN_START_US 16
-#define SPIN_MIN_US    2
 
 static gint spinners;        /* atomic: threads spinning right now */
 static gint max_spinners;    /* atomic: 0 until first use, then the core count */
@@ -27,13 +26,15 @@ _async_runner_spin_set_max_spinners (gint n)
 }
 
 /* Returns the monotonic time at which to stop spinning, or 0 when this
- * thread must not spin (no budget, or as many spinners as cores). A
- * non-zero return must be paired with _async_runner_spin_end(). */
+ * thread must not spin (as many spinners as cores, or no time left before
+ * @limit_us, -1 for none). A non-zero return must be paired with
+ * _async_runner_spin_end(). */
 gint64
 _async_runner_spin_begin (AsyncRunnerSpin *spin,
+                          gint64           now,
                           gint64           limit_us)
 {
-  gint budget = g_atomic_int_get (&spin->budget_us);
+  gint64 budget = g_atomic_int_get (&spin->budget_us);
   gint max = g_atomic_int_get (&max_spinners);
 
   if G_UNLIKELY (max == 0)
@@ -53,26 +54,39 @@ _async_runner_spin_begin (AsyncRunnerSpin *spin,
     }
 
   if (limit_us > 0 && limit_us < budget)
-    budget = (gint) limit_us;
+    budget = limit_us;
 
-  return g_get_monotonic_time () + budget;
+  return now + budget;
 }
 
 void
-_async_runner_spin_end (AsyncRunnerSpin *spin,
-                        gboolean         paid_off)
+_async_runner_spin_end (void)
+{
+  g_atomic_int_add (&spinners, -1);
+}
+
+/* A wait that started spinning (or would have) took @waited_us in all:
+ * aim the budget at twice that, growing at once and shrinking gradually,
+ * so that one slow wait among fast ones does not turn spinning off. */
+void
+_async_runner_spin_learn (AsyncRunnerSpin *spin,
+                          gint64           waited_us)
 {
   gint budget = g_atomic_int_get (&spin->budget_us);
+  gint target;
 
-  g_atomic_int_add (&spinners, -1);
-
-  /* Grow quickly while spinning pays off, shrink when it does not. The
-   * floor keeps probing, so a workload that turns fast again gets its
-   * spinning back, at a cost of a couple of microseconds per slow wait. */
-  if (paid_off)
-    budget = MIN (budget * 2, ASYNC_RUNNER_SPIN_MAX_US);
+  if (waited_us <= ASYNC_RUNNER_SPIN_MAX_US / 2)
+    target = MAX ((gint) waited_us * 2, ASYNC_RUNNER_SPIN_MIN_US);
+  else if (waited_us <= ASYNC_RUNNER_SPIN_MAX_US)
+    target = ASYNC_RUNNER_SPIN_MAX_US;
   else
-    budget = MAX (budget / 2, SPIN_MIN_US);
+    target = ASYNC_RUNNER_SPIN_MIN_US;
 
-  g_atomic_int_set (&spin->budget_us, budget);
+  if (target > budget)
+    budget = target;
+  else
+    budget = (budget + target) / 2;
+
+  if (budget != g_atomic_int_get (&spin->budget_us))
+    g_atomic_int_set (&spin->budget_us, budget);
 }

@@ -1,8 +1,485 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""PyGObject overrides for AsyncRunner (filled in by the Python layer)."""
+"""A pythonic layer over the AsyncRunner binding.
 
+One line runs a Gio asynchronous method synchronously, from any thread::
+
+    from gi.repository import AsyncRunner, Gio
+
+    f = Gio.File.new_for_path("/etc/os-release")
+    ok, contents, etag = AsyncRunner.call(f.load_contents_async)
+
+    with AsyncRunner.Runner() as runner:          # shut down on exit
+        ok, contents, etag = runner.call(f.load_contents_async,
+                                         cancellable=c, timeout=2.0)
+        client = runner.run(make_client)          # runs on the runner thread
+
+`Runner.call()` starts the method on the runner thread and returns what the
+matching ``*_finish`` method returns; `Runner.run()` runs any Python callable
+on the runner thread and returns its result or raises its exception. The
+module-level `call()` and `run()` use the default runner.
+
+While the calling thread waits, it releases the GIL and its own main
+context, if any, is not iterated. In the main thread, Ctrl-C (SIGINT)
+cancels the operation and raises `KeyboardInterrupt`.
+
+The raw binding (`Runner.run_sync()`, `Runner.call_sync()`, ...) is left
+as it is.
+"""
+
+import functools
+import importlib
+import math
+import os
+import signal
+import threading
+
+from gi.repository import GLib, GObject, Gio
+
+from .._gi import FunctionInfo
 from ..module import get_introspection_module
+from ..overrides import override
 
 AsyncRunner = get_introspection_module('AsyncRunner')
 
 __all__ = []
+
+# GLib timeouts are a guint of milliseconds.
+_MAX_TIMEOUT_MS = 0xFFFFFFFF
+
+# Restoring a wakeup fd: the previous owner's warn_on_full_buffer setting
+# cannot be read back; asyncio (the usual owner) sets it to False.
+_set_wakeup_fd = functools.partial(signal.set_wakeup_fd, warn_on_full_buffer=False)
+
+
+def _drain(fd):
+    """Reads and returns everything waiting in the non-blocking @fd."""
+    data = b''
+    while True:
+        try:
+            chunk = os.read(fd, 512)
+        except (BlockingIOError, InterruptedError):
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+class _WakeupPipe:
+    """The pipe that is the signal wakeup fd while the main thread waits.
+
+    Python's C-level signal handler writes the signal's number to the
+    wakeup fd at once, even while the main thread is blocked in C; the
+    runner thread watches the read end. One pipe serves the process (only
+    the main thread uses it); a forked child makes its own.
+    """
+
+    pid = None
+    read_fd = -1
+    write_fd = -1
+
+    @classmethod
+    def get(cls):
+        if cls.pid != os.getpid():
+            # In a forked child the inherited pipe is shared with the parent.
+            for fd in (cls.read_fd, cls.write_fd):
+                if fd >= 0:
+                    os.close(fd)
+            cls.read_fd, cls.write_fd = os.pipe()
+            os.set_blocking(cls.read_fd, False)
+            os.set_blocking(cls.write_fd, False)
+            cls.pid = os.getpid()
+        return cls.read_fd, cls.write_fd
+
+
+# The main thread is inside a call that watches SIGINT (main thread only).
+_watching_sigint = False
+
+
+def _may_watch_sigint():
+    return (not _watching_sigint
+            and threading.current_thread() is threading.main_thread()
+            and callable(signal.getsignal(signal.SIGINT)))
+
+
+def _checkpoint():
+    """Does nothing; calling it lets Python run pending signal handlers.
+
+    Python runs them in the main thread between bytecodes, at points such
+    as a function's entry.
+    """
+
+
+class _Call:
+    """One synchronous call: the cancellable handed to the core, and what
+    may cancel it besides the caller's cancellable (a per-call timeout,
+    Ctrl-C in the main thread).
+
+    A call from another thread with no timeout hands the caller's
+    cancellable to the core as it is and costs nothing more.
+
+    Ctrl-C: while the main thread waits in C, Python's C-level SIGINT
+    handler only marks the signal pending and writes its number to the
+    wakeup fd. That fd is, for the call, a pipe that the runner thread
+    watches: it cancels the call, which returns at once. Python then runs
+    the pending handler at its first chance, which may be in the middle of
+    PyGObject turning the GError into an exception; so for the call the
+    Python-level handler is one that only takes note, and the original
+    handler (which raises `KeyboardInterrupt`) is called once everything
+    is put back.
+    """
+
+    def __init__(self, runner, cancellable, timeout):
+        if timeout is not None and not timeout >= 0:
+            raise ValueError('timeout must be None or a number of seconds >= 0')
+
+        self.runner = runner
+        self.user_cancellable = cancellable
+        self.timeout = timeout
+        self.timed_out = False
+        self.watch_sigint = _may_watch_sigint()
+        self._on_user_cancelled = None
+        self._sources = []
+        self._saved_handler = None
+        self._sigint_frame = None
+        self._saved_fd = []
+        self._signals = b''
+        self._lock = threading.Lock()
+        self._closed = False
+
+        if self.watch_sigint or timeout is not None:
+            self.cancellable = Gio.Cancellable()
+        else:
+            self.cancellable = cancellable
+
+    # Every step of open() is recorded before or as it takes effect, so
+    # that close() undoes exactly what was done even if a signal handler
+    # raised in the middle.
+    def open(self):
+        global _watching_sigint
+
+        if self.cancellable is self.user_cancellable:
+            return
+
+        context = self.runner.get_context()
+
+        if self.user_cancellable is not None:
+            own = self.cancellable
+            self._on_user_cancelled = lambda cancellable: own.cancel()
+            GObject.Object.connect(self.user_cancellable, 'cancelled',
+                                   self._on_user_cancelled)
+            if self.user_cancellable.is_cancelled():
+                own.cancel()
+
+        if self.timeout is not None:
+            ms = min(math.ceil(self.timeout * 1000), _MAX_TIMEOUT_MS)
+            source = GLib.timeout_source_new(ms)
+            source.set_callback(self._on_timeout)
+            self._sources.append(source)
+            source.attach(context)
+
+        if self.watch_sigint:
+            read_fd, write_fd = _WakeupPipe.get()
+            _drain(read_fd)
+            source = GLib.unix_fd_source_new(read_fd, GLib.IOCondition.IN)
+            source.set_callback(self._on_signal)
+            self._sources.append(source)
+            source.attach(context)
+            _watching_sigint = True
+            self._saved_handler = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._note_sigint)
+            # extend() stores the previous fd from C: Python cannot run a
+            # signal handler (and raise) between the swap and the store.
+            self._saved_fd.extend(map(_set_wakeup_fd, (write_fd,)))
+
+    # Runner thread.
+    def _on_timeout(self, *unused):
+        self.timed_out = True
+        self.cancellable.cancel()
+        return GLib.SOURCE_REMOVE
+
+    # Runner thread: a signal arrived while the main thread waits.
+    def _on_signal(self, *unused):
+        with self._lock:
+            if self._closed:
+                return GLib.SOURCE_REMOVE
+            data = _drain(_WakeupPipe.get()[0])
+            self._signals += data
+        if signal.SIGINT in data:
+            self.cancellable.cancel()
+        return GLib.SOURCE_CONTINUE
+
+    # Main thread: the Python-level SIGINT handler during the call.
+    def _note_sigint(self, signum, frame):
+        self._sigint_frame = frame
+        self.cancellable.cancel()
+
+    def close(self):
+        """Undoes open(). Idempotent. Each step runs in a `finally:` so that
+        a signal handler raising in the middle does not skip the rest."""
+        global _watching_sigint
+
+        _checkpoint()  # a SIGINT still pending is noted before the handler goes
+        try:
+            if self._saved_fd:
+                _set_wakeup_fd(self._saved_fd[0])
+        finally:
+            try:
+                if self._saved_handler is not None:
+                    signal.signal(signal.SIGINT, self._saved_handler)
+                    self._saved_handler = None
+            finally:
+                try:
+                    while self._sources:
+                        self._sources[-1].destroy()
+                        self._sources.pop()
+                finally:
+                    try:
+                        if self._on_user_cancelled is not None:
+                            try:
+                                GObject.Object.disconnect_by_func(self.user_cancellable,
+                                                                  self._on_user_cancelled)
+                            except TypeError:
+                                pass  # already disconnected
+                            self._on_user_cancelled = None
+                    finally:
+                        if self._saved_fd:
+                            self._forward_signals()
+                            _watching_sigint = False
+
+    def _forward_signals(self):
+        # The previous owner of the wakeup fd (asyncio, for one) learns of
+        # signals from it: hand on what arrived meanwhile.
+        with self._lock:
+            self._closed = True
+            data = self._signals + _drain(_WakeupPipe.get()[0])
+            self._signals = b''
+        previous = self._saved_fd[0]
+        if data and previous >= 0:
+            try:
+                os.write(previous, data)
+            except OSError:
+                pass  # full (it holds wake-ups already) or gone
+
+    def deliver_sigint(self):
+        """Calls the original SIGINT handler if Ctrl-C was pressed during the
+        call: the default one raises `KeyboardInterrupt`."""
+        frame, self._sigint_frame = self._sigint_frame, None
+        if frame is not None:
+            handler = signal.getsignal(signal.SIGINT)
+            if callable(handler):
+                handler(signal.SIGINT, frame)
+
+    def translate(self, error):
+        """The error to raise for the core's @error."""
+        if (self.timed_out
+                and error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+                and not (self.user_cancellable is not None
+                         and self.user_cancellable.is_cancelled())):
+            return GLib.Error.new_literal(Gio.io_error_quark(), 'Operation timed out',
+                                          Gio.IOErrorEnum.TIMED_OUT)
+        return error
+
+
+def _finish_by_name(async_method):
+    """Finds the ``*_finish`` function that matches @async_method.
+
+    Returns a function of the result. Raises TypeError when there is none
+    to find: the caller must pass ``finish=``.
+    """
+    name = getattr(async_method, '__name__', '')
+    if not name.endswith('_async'):
+        raise TypeError('%r is not named *_async: pass finish=' % (async_method,))
+    finish_name = name[:-len('_async')] + '_finish'
+
+    # A Python bound method.
+    owner = getattr(async_method, '__self__', None)
+    if owner is not None:
+        return getattr(owner, finish_name)
+
+    # A GI function: bound or unbound method, static method, module function.
+    if isinstance(async_method, FunctionInfo):
+        if async_method.is_method():
+            # The instance is not reachable from a bound GI method; the
+            # result's source object is that instance.
+            def finish_method(result):
+                source = result.get_source_object()
+                if source is None:
+                    raise TypeError('%s: the result has no source object: pass finish='
+                                    % (name,))
+                return getattr(source, finish_name)(result)
+            return finish_method
+
+        namespace = importlib.import_module('gi.repository.' + async_method.get_namespace())
+        container = async_method.get_container()
+        scope = namespace if container is None else getattr(namespace, container.get_name())
+        return getattr(scope, finish_name)
+
+    raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
+
+
+@override
+class Runner(AsyncRunner.Runner):
+    """Runs Gio asynchronous operations synchronously on a thread of its own.
+
+    ``Runner()`` makes a new runner with its own thread and main context;
+    `Runner.get_default()` returns the process-wide one. A runner is a
+    context manager that shuts down on exit::
+
+        with AsyncRunner.Runner() as runner:
+            ok, contents, etag = runner.call(f.load_contents_async)
+
+    The `timeout` property (milliseconds) bounds every call of the runner;
+    `call()` also takes a per-call timeout in seconds.
+    """
+
+    def __enter__(self):
+        if self is AsyncRunner.Runner.get_default():
+            raise RuntimeError('the default runner lives as long as the process; '
+                               'use AsyncRunner.Runner() for a scoped one')
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.shutdown()
+        return False
+
+    def _invoke(self, raw, function, cancellable, timeout):
+        call = _Call(self, cancellable, timeout)
+        error = None
+        try:
+            call.open()
+            try:
+                result = raw(self, function, None, call.cancellable)
+            except GLib.Error as e:
+                error = e
+        finally:
+            # close() is idempotent: the second call completes the first if
+            # a signal handler raised at its very start.
+            try:
+                call.close()
+            finally:
+                call.close()
+        call.deliver_sigint()
+        if error is not None:
+            translated = call.translate(error)
+            if translated is error:
+                raise error
+            raise translated from None
+        return result
+
+    def call(self, async_method, *args, cancellable=None, timeout=None, finish=None):
+        """Runs a Gio asynchronous method to completion and returns its result.
+
+        Calls ``async_method(*args, cancellable, callback)`` on the runner
+        thread, waits for the callback, then returns exactly what the
+        matching finish function returns when given the result, on the
+        calling thread.
+
+        :param async_method: a ``*_async`` method or function whose last
+            arguments are a cancellable and a callback, as in Gio: a bound
+            method (``file.load_contents_async``), or an unbound method,
+            static method or function followed by its own arguments.
+        :param args: the arguments that come before the cancellable, such as
+            ``io_priority``.
+        :param cancellable: a `Gio.Cancellable` that cancels the call from
+            any thread; the call then raises `GLib.Error`
+            ``Gio.IOErrorEnum.CANCELLED`` at once.
+        :param timeout: a time limit in seconds for this call; past it the
+            operation is cancelled and `GLib.Error`
+            ``Gio.IOErrorEnum.TIMED_OUT`` is raised. The runner's own
+            `timeout` property applies as well.
+        :param finish: the function that takes the `Gio.AsyncResult` and
+            returns the outcome. By default the ``*_finish`` method of the
+            same name on the same object (or class, or module).
+        :returns: what the finish function returns.
+        :raises GLib.Error: the operation's own error, unchanged, or
+            CANCELLED, TIMED_OUT, or CLOSED when the runner shuts down.
+        :raises KeyboardInterrupt: on Ctrl-C while the main thread waits.
+
+        An exception raised by @async_method itself (bad arguments, say)
+        is raised as it is.
+        """
+        if finish is None:
+            finish = _finish_by_name(async_method)
+        elif not callable(finish):
+            raise TypeError('finish must be callable')
+
+        failure = []
+
+        # Runner thread: start(runner, user_data, cancellable, callback).
+        def start(runner, *rest):
+            op_cancellable, callback = rest[-2], rest[-1]
+            try:
+                async_method(*args, op_cancellable, callback)
+            except BaseException as error:
+                failure.append(error)
+                return False
+            return True
+
+        try:
+            result = self._invoke(AsyncRunner.Runner.call_sync, start, cancellable, timeout)
+        except GLib.Error:
+            if failure:
+                raise failure.pop() from None
+            raise
+        return finish(result)
+
+    def run(self, fn, *args, **kwargs):
+        """Runs ``fn(*args, **kwargs)`` on the runner thread and returns its result.
+
+        Use it for objects that must be created and used on the runner's
+        context (clients and connections that bind to the thread-default
+        context), or for a sequence of asynchronous steps. An exception
+        raised by @fn is raised again here, with its own type and
+        traceback.
+
+        In the main thread, Ctrl-C raises `KeyboardInterrupt` at once; @fn
+        itself runs on to its end on the runner thread. If the runner shuts
+        down meanwhile, `GLib.Error` ``Gio.IOErrorEnum.CLOSED`` is raised.
+        """
+        outcome = []
+
+        # Runner thread, from an idle source: the function given to
+        # run_sync() returns at once, so that a call that ends early (Ctrl-C,
+        # timeout, shutdown) never leaves @fn running inside it.
+        def run_fn(task):
+            try:
+                outcome.append((True, fn(*args, **kwargs)))
+            except BaseException as error:
+                outcome.append((False, error))
+            task.return_value(True)
+            return GLib.SOURCE_REMOVE
+
+        # Runner thread.
+        def function(runner, task, *unused):
+            source = GLib.idle_source_new()
+            source.set_priority(GLib.PRIORITY_DEFAULT)
+            source.set_name('[AsyncRunner] run')
+            source.set_callback(run_fn, task)
+            source.attach(runner.get_context())
+            return True
+
+        self._invoke(AsyncRunner.Runner.run_sync, function, None, None)
+        succeeded, value = outcome.pop()
+        if succeeded:
+            return value
+        try:
+            raise value
+        finally:
+            del value
+
+
+__all__.append('Runner')
+
+
+def call(async_method, *args, cancellable=None, timeout=None, finish=None):
+    """`Runner.call()` on the default runner."""
+    return Runner.get_default().call(async_method, *args, cancellable=cancellable,
+                                     timeout=timeout, finish=finish)
+
+
+def run(fn, *args, **kwargs):
+    """`Runner.run()` on the default runner."""
+    return Runner.get_default().run(fn, *args, **kwargs)
+
+
+__all__ += ['call', 'run']

@@ -1025,6 +1025,55 @@ load_average (void)
   return text;
 }
 
+/* What the machine did besides this process: a virtual machine's cores
+ * can be taken by the host (steal) or by other programs, and a hand-off
+ * between two threads suffers first. */
+typedef struct
+{
+  gint64 total;               /* jiffies, all CPUs */
+  gint64 busy;
+  gint64 steal;
+  gint64 own_cpu_ns;
+} MachineSample;
+
+static MachineSample
+machine_sample (void)
+{
+  MachineSample sample = { 0, };
+  g_autofree char *contents = NULL;
+  long long user, nice, system, idle, iowait, irq, softirq, steal;
+
+  sample.own_cpu_ns = process_cpu_ns ();
+  if (!g_file_get_contents ("/proc/stat", &contents, NULL, NULL) ||
+      sscanf (contents, "cpu %lld %lld %lld %lld %lld %lld %lld %lld",
+              &user, &nice, &system, &idle, &iowait, &irq, &softirq, &steal) != 8)
+    return sample;
+
+  sample.busy = user + nice + system + irq + softirq;
+  sample.steal = steal;
+  sample.total = sample.busy + idle + iowait + steal;
+
+  return sample;
+}
+
+static void
+print_machine (const MachineSample *start)
+{
+  MachineSample end = machine_sample ();
+  gint64 total = end.total - start->total;
+  double own;
+
+  if (total <= 0)
+    return;
+
+  own = (end.own_cpu_ns - start->own_cpu_ns) / 1e9 * sysconf (_SC_CLK_TCK);
+  printf ("Machine during the run: this process %.0f %%, other processes %.0f %%, "
+          "taken by the hypervisor (steal) %.0f %% of all CPUs\n",
+          100.0 * own / total,
+          MAX (100.0 * (end.busy - start->busy - own) / total, 0),
+          100.0 * (end.steal - start->steal) / total);
+}
+
 static guint goals_met;
 static guint goals_missed;
 
@@ -1097,6 +1146,7 @@ main (int   argc,
   gboolean markdown = FALSE;
   gint memory_calls = 0;
   gint64 run_start = now_ns ();
+  MachineSample machine_start = machine_sample ();
   GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
       "Few iterations: a smoke run of a few seconds", NULL },
@@ -1276,8 +1326,10 @@ main (int   argc,
   if (markdown)
     print_markdown (latency, tput, &idle, &files, &memory);
 
+  printf ("\n");
+  print_machine (&machine_start);
   load = load_average ();
-  printf ("\n%u goals met, %u missed; whole run %.1f s; load average %s\n",
+  printf ("%u goals met, %u missed; whole run %.1f s; load average %s\n",
           goals_met, goals_missed, (now_ns () - run_start) / 1e9, load);
   g_free (load);
 

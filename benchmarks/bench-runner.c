@@ -58,6 +58,7 @@ typedef struct
   gboolean quick;
   guint    rounds;            /* latency batches per benchmark */
   gint64   batch_ns;          /* target duration of one latency batch */
+  guint    min_batch;         /* calls per latency batch, at least */
   guint    tput_batches;
   gint64   tput_batch_ns;
   gint64   idle_ns;
@@ -493,15 +494,21 @@ typedef struct
   double      max_ns;
 } Bench;
 
+#define WARM_UP_CALLS 8
+
 /* Doubles the batch until one takes a quarter of the target, then scales
  * it to the target. Serves as the warm-up too. */
 static void
 calibrate (Bench *bench)
 {
+  gint64 warm_up_end = now_ns () + config.batch_ns / 2;
   guint n = 1;
 
-  /* Untimed: the first call may start threads. */
-  bench->run (bench->data, 4);
+  /* Untimed: the first calls start threads, and adaptive waiting needs
+   * a few calls to learn. */
+  do
+    bench->run (bench->data, WARM_UP_CALLS);
+  while (now_ns () < warm_up_end);
 
   for (;;)
     {
@@ -513,7 +520,10 @@ calibrate (Bench *bench)
 
       if (elapsed >= config.batch_ns / 4 || n >= (1u << 24))
         {
-          bench->batch = (guint) CLAMP ((double) n * config.batch_ns / elapsed, 1, 1u << 26);
+          /* A floor, so that a calibration slowed down by outside load
+           * does not leave batches too short to average anything. */
+          bench->batch = (guint) CLAMP ((double) n * config.batch_ns / elapsed,
+                                        config.min_batch, 1u << 26);
           return;
         }
       n *= 2;
@@ -535,8 +545,15 @@ run_interleaved (Bench *benches,
     for (guint b = 0; b < n_benches; b++)
       {
         Bench *bench = &benches[b];
-        gint64 cpu_start = process_cpu_ns ();
-        gint64 start = now_ns ();
+        gint64 cpu_start;
+        gint64 start;
+
+        /* Untimed: threads that slept while the other benchmarks ran
+         * wake up here, so that the batch measures the steady state. */
+        bench->run (bench->data, WARM_UP_CALLS);
+
+        cpu_start = process_cpu_ns ();
+        start = now_ns ();
 
         bench->run (bench->data, bench->batch);
         bench->samples[round] = (double) (now_ns () - start) / bench->batch;
@@ -1183,6 +1200,7 @@ main (int   argc,
     {
       config.rounds = 5;
       config.batch_ns = 4 * G_GINT64_CONSTANT (1000000);
+      config.min_batch = 20;
       config.tput_batches = 3;
       config.tput_batch_ns = 60 * G_GINT64_CONSTANT (1000000);
       config.idle_ns = 200 * G_GINT64_CONSTANT (1000000);
@@ -1195,6 +1213,7 @@ main (int   argc,
     {
       config.rounds = 31;
       config.batch_ns = 40 * G_GINT64_CONSTANT (1000000);
+      config.min_batch = 200;
       config.tput_batches = 7;
       config.tput_batch_ns = 300 * G_GINT64_CONSTANT (1000000);
       config.idle_ns = 1000 * G_GINT64_CONSTANT (1000000);

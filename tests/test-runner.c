@@ -1463,6 +1463,10 @@ call_from_loop_cb (gpointer user_data)
   g_value_unset (&value);
   lc->called = TRUE;
 
+  /* The canaries ran too early: nothing else would quit the loop. */
+  if (lc->canary_fired)
+    g_main_loop_quit (lc->loop);
+
   return G_SOURCE_REMOVE;
 }
 

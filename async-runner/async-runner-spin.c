@@ -10,7 +10,7 @@
 #define SPIN_START_US 16
 
 static gint spinners;        /* atomic: threads spinning right now */
-static gint max_spinners;    /* atomic: 0 until first use, then the core count */
+static gint max_spinners = -1; /* atomic: -1 until first use, then the core count */
 
 void
 _async_runner_spin_init (AsyncRunnerSpin *spin)
@@ -37,7 +37,7 @@ _async_runner_spin_begin (AsyncRunnerSpin *spin,
   gint64 budget = g_atomic_int_get (&spin->budget_us);
   gint max = g_atomic_int_get (&max_spinners);
 
-  if G_UNLIKELY (max == 0)
+  if G_UNLIKELY (max < 0)
     {
       max = (gint) g_get_num_processors ();
       g_atomic_int_set (&max_spinners, max);

@@ -954,6 +954,7 @@ typedef struct
   gint64 rss_after;
   gint64 heap_before;         /* bytes in use by malloc */
   gint64 heap_after;
+  guint  chunks;
   double first_ns;            /* per call, median chunk of the first 10% */
   double last_ns;             /* ... of the last 10% */
   double seconds;
@@ -981,41 +982,60 @@ heap_bytes (void)
 }
 
 static MemoryResult
-measure_memory (AsyncRunner *runner,
-                double       run_sync_ns)
+measure_memory (AsyncRunner *runner)
 {
   MemoryResult result = { 0, };
   double *chunks = g_new0 (double, MEMORY_CHUNKS);
-  guint tenth = MEMORY_CHUNKS / 10;
+  gint64 estimate_end = now_ns () + config.memory_budget_ns / 100;
+  guint estimate_calls = 0;
+  double call_ns;
   guint per_chunk;
+  guint done;
+  guint tenth;
   gint64 start;
 
-  /* Stay within the time budget, whatever the call costs today. */
+  /* What a call costs right now (outside load comes and goes), to stay
+   * within the time budget: fewer calls if they are slow today. */
+  start = now_ns ();
+  do
+    {
+      bench_run_sync (runner, 100);
+      estimate_calls += 100;
+    }
+  while (now_ns () < estimate_end);
+  call_ns = (double) (now_ns () - start) / estimate_calls;
+
   result.wanted = config.memory_calls;
   result.calls = config.memory_calls;
-  if (run_sync_ns * result.calls > config.memory_budget_ns)
-    result.calls = (guint) (config.memory_budget_ns / run_sync_ns);
+  if (call_ns * result.calls > config.memory_budget_ns)
+    result.calls = (guint) (config.memory_budget_ns / call_ns);
   per_chunk = MAX (result.calls / MEMORY_CHUNKS, 1);
-  result.calls = per_chunk * MEMORY_CHUNKS;
 
-  bench_run_sync (runner, 1000);
   result.rss_before = rss_bytes ();
   result.heap_before = heap_bytes ();
 
   start = now_ns ();
-  for (guint c = 0; c < MEMORY_CHUNKS; c++)
+  for (done = 0; done < MEMORY_CHUNKS; done++)
     {
       gint64 chunk_start = now_ns ();
 
+      /* Calls that turned slow after the estimate: stop at twice the
+       * budget, and compare the first and last tenth of what was done. */
+      if (chunk_start - start > 2 * config.memory_budget_ns && done >= 20)
+        break;
+
       bench_run_sync (runner, per_chunk);
-      chunks[c] = (double) (now_ns () - chunk_start) / per_chunk;
+      chunks[done] = (double) (now_ns () - chunk_start) / per_chunk;
     }
   result.seconds = (now_ns () - start) / 1e9;
+  result.calls = done * per_chunk;
 
   result.rss_after = rss_bytes ();
   result.heap_after = heap_bytes ();
+  tenth = MAX (done / 10, 1);
+  result.chunks = done;
   result.first_ns = median (chunks, tenth);
-  result.last_ns = median (chunks + MEMORY_CHUNKS - tenth, tenth);
+  result.last_ns = median (chunks + done - tenth, tenth);
 
   g_free (chunks);
 
@@ -1073,8 +1093,10 @@ machine_sample (void)
   return sample;
 }
 
+/* Prints what the machine did since @start, on a line of its own. */
 static void
-print_machine (const MachineSample *start)
+print_machine (const char          *what,
+               const MachineSample *start)
 {
   MachineSample end = machine_sample ();
   gint64 total = end.total - start->total;
@@ -1084,9 +1106,9 @@ print_machine (const MachineSample *start)
     return;
 
   own = (end.own_cpu_ns - start->own_cpu_ns) / 1e9 * sysconf (_SC_CLK_TCK);
-  printf ("Machine during the run: this process %.0f %%, other processes %.0f %%, "
-          "taken by the hypervisor (steal) %.0f %% of all CPUs\n",
-          100.0 * own / total,
+  printf ("  %s: this process %.0f %%, other processes %.0f %%, "
+          "hypervisor steal %.0f %% of all CPUs\n",
+          what, 100.0 * own / total,
           MAX (100.0 * (end.busy - start->busy - own) / total, 0),
           100.0 * (end.steal - start->steal) / total);
 }
@@ -1164,6 +1186,7 @@ main (int   argc,
   gint memory_calls = 0;
   gint64 run_start = now_ns ();
   MachineSample machine_start = machine_sample ();
+  MachineSample phase_start;
   GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
       "Few iterations: a smoke run of a few seconds", NULL },
@@ -1237,6 +1260,7 @@ main (int   argc,
   naive = naive_runner_new ();
 
   /* --- per-call latency --- */
+  phase_start = machine_sample ();
   latency[0] = (Bench) { "naive runner (idle source + GCond)", bench_naive, naive };
   latency[1] = (Bench) { "in-thread idiom (private context)", bench_in_thread, NULL };
   latency[2] = (Bench) { "async_runner_run_sync (trivial func)", bench_run_sync, runner };
@@ -1252,9 +1276,11 @@ main (int   argc,
   printf ("  %-44s %11s %11s\n", "", "wall", "CPU");
   for (guint b = 0; b < G_N_ELEMENTS (latency); b++)
     print_bench (&latency[b]);
+  print_machine ("machine meanwhile", &phase_start);
   fflush (stdout);
 
   /* --- throughput --- */
+  phase_start = machine_sample ();
   for (guint t = 0; t < G_N_ELEMENTS (tput_threads); t++)
     {
       double *batches = g_new0 (double, config.tput_batches);
@@ -1271,9 +1297,11 @@ main (int   argc,
     printf ("  %u calling thread%s %12.0f calls/s   (%.2f x 1 thread)\n",
             tput_threads[t], tput_threads[t] == 1 ? " " : "s",
             tput[t], tput[t] / tput[0]);
+  print_machine ("machine meanwhile", &phase_start);
   fflush (stdout);
 
   /* --- idle --- */
+  phase_start = machine_sample ();
   idle = measure_idle (runner);
   printf ("\nIdle runner, no call pending, over %.2f s after a burst of calls\n", idle.seconds);
   printf ("  process CPU time %.3f %% of one core; runner thread woke %" G_GINT64_FORMAT " times\n",
@@ -1281,6 +1309,7 @@ main (int   argc,
   fflush (stdout);
 
   /* --- files --- */
+  phase_start = machine_sample ();
   files_dir = make_files (&files, config.n_files);
   measure_files (&files, runner);
   remove_files (&files, files_dir);
@@ -1294,13 +1323,15 @@ main (int   argc,
           files.runner_ns / 1000, files.runner_min_ns / 1000, files.runner_max_ns / 1000);
   printf ("  %-44s %9.2f us   [%.2f .. %.2f]\n", "reference: in-thread idiom, same async call",
           files.in_thread_ns / 1000, files.in_thread_min_ns / 1000, files.in_thread_max_ns / 1000);
+  print_machine ("machine meanwhile", &phase_start);
   fflush (stdout);
 
   /* --- memory --- */
-  memory = measure_memory (runner, run_sync_bench->median_ns);
+  phase_start = machine_sample ();
+  memory = measure_memory (runner);
   printf ("\nMemory over %u run_sync calls (%.1f s)", memory.calls, memory.seconds);
   if (memory.calls < memory.wanted)
-    printf (": FEWER than the %u asked for, to stay within %.0f s",
+    printf (": FEWER than the %u asked for, to stay within about %.0f s",
             memory.wanted, config.memory_budget_ns / 1e9);
   printf ("\n");
   printf ("  RSS   %8" G_GINT64_FORMAT " KiB -> %8" G_GINT64_FORMAT " KiB (%+" G_GINT64_FORMAT " KiB)\n",
@@ -1311,7 +1342,8 @@ main (int   argc,
           memory.heap_after - memory.heap_before);
   printf ("  per call: first 10%% %.2f us, last 10%% %.2f us (median of %u chunks of %u calls each)\n",
           memory.first_ns / 1000, memory.last_ns / 1000,
-          MEMORY_CHUNKS / 10, memory.calls / MEMORY_CHUNKS);
+          MAX (memory.chunks / 10, 1), memory.calls / MAX (memory.chunks, 1));
+  print_machine ("machine meanwhile", &phase_start);
 
   /* --- goals --- */
   printf ("\nGoals (informational)\n");
@@ -1346,7 +1378,7 @@ main (int   argc,
     print_markdown (latency, tput, &idle, &files, &memory);
 
   printf ("\n");
-  print_machine (&machine_start);
+  print_machine ("Machine during the whole run", &machine_start);
   load = load_average ();
   printf ("%u goals met, %u missed; whole run %.1f s; load average %s\n",
           goals_met, goals_missed, (now_ns () - run_start) / 1e9, load);

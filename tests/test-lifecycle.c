@@ -1,0 +1,558 @@
+/* test-lifecycle.c: no thread or file descriptor outlives its runner
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Environment:
+ *   ASYNC_RUNNER_LIFECYCLE_RUNNERS  how many runners to create (default 1000)
+ */
+
+#include <async-runner.h>
+
+/* ---- Helpers ---- */
+
+static guint
+env_uint (const char *name,
+          guint       default_value)
+{
+  const char *str = g_getenv (name);
+  guint64 value;
+
+  if (str == NULL || *str == '\0')
+    return default_value;
+  if (!g_ascii_string_to_unsigned (str, 10, 1, G_MAXUINT, &value, NULL))
+    g_error ("%s must be a positive integer, not “%s”", name, str);
+
+  return (guint) value;
+}
+
+/* A thread that aborts the test with a message, instead of letting it
+ * hang, if it is not disarmed in time. */
+typedef struct
+{
+  GMutex      lock;
+  GCond       cond;
+  gboolean    disarmed;
+  guint       seconds;
+  const char *what;
+  GThread    *thread;
+} Watchdog;
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  Watchdog *dog = data;
+  gint64 deadline = g_get_monotonic_time () + dog->seconds * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&dog->lock);
+  while (!dog->disarmed)
+    {
+      if (!g_cond_wait_until (&dog->cond, &dog->lock, deadline) && !dog->disarmed)
+        g_error ("watchdog: %s did not finish within %u s", dog->what, dog->seconds);
+    }
+  g_mutex_unlock (&dog->lock);
+
+  return NULL;
+}
+
+static Watchdog *
+watchdog_arm (const char *what,
+              guint       seconds)
+{
+  Watchdog *dog = g_new0 (Watchdog, 1);
+
+  g_mutex_init (&dog->lock);
+  g_cond_init (&dog->cond);
+  dog->seconds = seconds;
+  dog->what = what;
+  dog->thread = g_thread_new ("watchdog", watchdog_thread, dog);
+
+  return dog;
+}
+
+static void
+watchdog_disarm (Watchdog *dog)
+{
+  g_mutex_lock (&dog->lock);
+  dog->disarmed = TRUE;
+  g_cond_signal (&dog->cond);
+  g_mutex_unlock (&dog->lock);
+  g_thread_join (dog->thread);
+  g_cond_clear (&dog->cond);
+  g_mutex_clear (&dog->lock);
+  g_free (dog);
+}
+
+/* Open file descriptors. The one that GDir holds while listing is
+ * counted every time: it cancels out. */
+static guint
+count_fds (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, &error);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
+}
+
+/* Threads of the process, but for GLib's thread-pool workers (named
+ * "pool-<prgname>" or "pool-spawner"), which GLib starts and retires on its own schedule, and this
+ * test's short-lived "dropper" threads; and of those, the runner threads
+ * (named "async-runner"). */
+static void
+count_threads (guint *threads,
+               guint *runner_threads)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, &error);
+  const char *name;
+
+  g_assert_no_error (error);
+  *threads = 0;
+  *runner_threads = 0;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", name, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      /* A thread that exited since the listing has no comm any more. */
+      if (!g_file_get_contents (path, &comm, NULL, NULL))
+        continue;
+      g_strchomp (comm);
+      if (g_str_has_prefix (comm, "pool") || g_str_equal (comm, "dropper"))
+        continue;
+      (*threads)++;
+      if (g_str_equal (comm, "async-runner"))
+        (*runner_threads)++;
+    }
+}
+
+typedef struct
+{
+  guint fds;
+  guint threads;
+  guint runner_threads;
+} Counts;
+
+static void
+get_counts (Counts *counts)
+{
+  count_threads (&counts->threads, &counts->runner_threads);
+  counts->fds = count_fds ();
+}
+
+static gboolean
+counts_equal (const Counts *a,
+              const Counts *b)
+{
+  return a->fds == b->fds && a->threads == b->threads && a->runner_threads == b->runner_threads;
+}
+
+/* A joined thread is reaped by the kernel a moment after g_thread_join()
+ * returns (the join waits for its exit, not for its removal from /proc),
+ * and a runner dropped on its own thread exits on its own: wait, with a
+ * deadline, for the counts to come back to @expected. */
+static gboolean
+wait_for_counts (const Counts *expected,
+                 guint         seconds,
+                 Counts       *counts)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+
+  for (;;)
+    {
+      get_counts (counts);
+      if (counts_equal (counts, expected))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+    }
+}
+
+/* Waits, with a deadline, until only @n runner threads are left; then
+ * fills @counts. */
+static void
+wait_for_runner_threads (guint   n,
+                         Counts *counts)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  for (get_counts (counts); counts->runner_threads != n; get_counts (counts))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        g_error ("%u runner threads left instead of %u", counts->runner_threads, n);
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+    }
+}
+
+static void
+assert_counts (const Counts *before,
+               const Counts *after)
+{
+  g_test_message ("before: %u fds, %u threads (%u runners); after: %u fds, %u threads (%u runners)",
+                  before->fds, before->threads, before->runner_threads,
+                  after->fds, after->threads, after->runner_threads);
+  g_assert_cmpuint (after->runner_threads, ==, before->runner_threads);
+  g_assert_cmpuint (after->threads, ==, before->threads);
+  g_assert_cmpuint (after->fds, ==, before->fds);
+}
+
+/* ---- Operations ---- */
+
+static gboolean
+return_int (AsyncRunner *runner,
+            GTask       *task,
+            gpointer     user_data)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, GPOINTER_TO_INT (user_data));
+  g_task_return_value (task, &value);
+  g_value_unset (&value);
+
+  return TRUE;
+}
+
+static gboolean
+on_later (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes from a source on the runner context, one iteration later. */
+static gboolean
+return_later (AsyncRunner *runner,
+              GTask       *task,
+              gpointer     user_data)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, on_later, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+
+  return TRUE;
+}
+
+/* Holds @task until its cancellable is cancelled, then calls @fire on
+ * the thread-default context of the caller (the runner thread).
+ *
+ * Not a GCancellableSource: in GLib 2.74 one whose last reference goes
+ * while its cancellable is being cancelled on another thread resurrects
+ * itself for a handler that has already run, and leaks. */
+typedef struct
+{
+  GTask        *task;          /* owned */
+  GCancellable *cancellable;   /* owned */
+  GMainContext *context;       /* owned */
+  gulong        handler;       /* written before any fire can run */
+  void        (*fire) (GTask *task);
+} Hold;
+
+static gboolean
+hold_fire (gpointer data)
+{
+  Hold *hold = data;
+
+  hold->fire (hold->task);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hold_free (gpointer data)
+{
+  Hold *hold = data;
+
+  g_cancellable_disconnect (hold->cancellable, hold->handler);
+  g_object_unref (hold->task);
+  g_object_unref (hold->cancellable);
+  g_main_context_unref (hold->context);
+  g_free (hold);
+}
+
+/* Any thread: the one that cancelled. */
+static void
+on_hold_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  Hold *hold = data;
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, hold_fire, hold, hold_free);
+  g_source_attach (idle, hold->context);
+  g_source_unref (idle);
+}
+
+static void
+hold_until_cancelled (GTask  *task,
+                      void  (*fire) (GTask *task))
+{
+  Hold *hold = g_new0 (Hold, 1);
+
+  g_assert_nonnull (g_task_get_cancellable (task));
+  hold->task = g_object_ref (task);
+  hold->cancellable = g_object_ref (g_task_get_cancellable (task));
+  hold->context = g_main_context_ref_thread_default ();
+  hold->fire = fire;
+  /* Called at once if already cancelled; the idle it adds runs later,
+   * on this thread, so @handler is set by then. */
+  hold->handler = g_cancellable_connect (hold->cancellable, G_CALLBACK (on_hold_cancelled),
+                                         hold, NULL);
+}
+
+static void
+return_cancelled (GTask *task)
+{
+  g_task_return_error_if_cancelled (task);
+}
+
+/* Completes only when cancelled: the runner's timeout ends the call. */
+static gboolean
+hold (AsyncRunner *runner,
+      GTask       *task,
+      gpointer     user_data)
+{
+  hold_until_cancelled (task, return_cancelled);
+
+  return TRUE;
+}
+
+static void
+on_file_read (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  if (g_file_load_contents_finish (G_FILE (source_object), result, &contents, NULL, NULL, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+  g_object_unref (task);
+}
+
+/* A real GIO operation, which opens and closes a descriptor of its own
+ * on GLib's worker threads. */
+static gboolean
+load_file (AsyncRunner *runner,
+           GTask       *task,
+           gpointer     user_data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path ("/proc/self/stat");
+
+  g_file_load_contents_async (file, g_task_get_cancellable (task), on_file_read, g_object_ref (task));
+
+  return TRUE;
+}
+
+static void
+use_runner (AsyncRunner *runner,
+            gint         n)
+{
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  g_assert_true (async_runner_run_sync (runner, return_int, GINT_TO_POINTER (n), NULL, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (&value), ==, n);
+  g_value_unset (&value);
+
+  g_assert_true (async_runner_run_sync (runner, return_later, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+unref_runner (gpointer user_data)
+{
+  AsyncRunner *runner = user_data;
+
+  g_assert_true (async_runner_is_runner_thread (runner));
+  g_object_unref (runner);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Hands our reference to the runner thread, which drops it there: this
+ * must neither deadlock (the thread cannot join itself) nor touch freed
+ * memory. The context is ours to hold while we use it: the runner may be
+ * gone before g_main_context_invoke() returns. */
+static void
+drop_on_runner_thread (AsyncRunner *runner)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref (async_runner_get_context (runner));
+
+  g_main_context_invoke (context, unref_runner, runner);
+}
+
+typedef enum
+{
+  FATE_NEVER_USED,          /* created and dropped */
+  FATE_USED,                /* used, then dropped by its creator */
+  FATE_SHUT_DOWN,           /* used, shut down, used again (and refused), dropped */
+  FATE_DROPPED_ON_ITSELF,   /* the last reference dropped on its own thread */
+  FATE_TIMED_OUT,           /* a call timed out, with its operation still cancelling */
+  FATE_REAL_IO,             /* a GIO operation through the runner */
+  FATE_DROPPED_ELSEWHERE,   /* used on one thread, dropped on another */
+  N_FATES
+} Fate;
+
+static gpointer
+unref_in_thread (gpointer data)
+{
+  g_object_unref (data);
+
+  return NULL;
+}
+
+static void
+live_and_die (guint i)
+{
+  AsyncRunner *runner = async_runner_new ();
+  g_autoptr(GError) error = NULL;
+
+  switch ((Fate) (i % N_FATES))
+    {
+    case FATE_NEVER_USED:
+      g_object_unref (runner);
+      break;
+
+    case FATE_USED:
+      use_runner (runner, i);
+      g_object_unref (runner);
+      break;
+
+    case FATE_SHUT_DOWN:
+      use_runner (runner, i);
+      async_runner_shutdown (runner);
+      g_assert_false (async_runner_run_sync (runner, return_int, NULL, NULL, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+      async_runner_shutdown (runner);
+      g_object_unref (runner);
+      break;
+
+    case FATE_DROPPED_ON_ITSELF:
+      use_runner (runner, i);
+      drop_on_runner_thread (runner);
+      break;
+
+    case FATE_TIMED_OUT:
+      async_runner_set_timeout (runner, 1);
+      g_assert_false (async_runner_run_sync (runner, hold, NULL, NULL, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      g_object_unref (runner);
+      break;
+
+    case FATE_REAL_IO:
+      g_assert_true (async_runner_run_sync (runner, load_file, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_object_unref (runner);
+      break;
+
+    case FATE_DROPPED_ELSEWHERE:
+      use_runner (runner, i);
+      g_thread_join (g_thread_new ("dropper", unref_in_thread, runner));
+      break;
+
+    case N_FATES:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* A runner's thread is gone once the runner is, whether it was used or
+ * not, and whether it was dropped on another thread or its own. */
+static void
+test_thread_per_runner (void)
+{
+  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/thread-per-runner", 30);
+  AsyncRunner *runner;
+  Counts before;
+  Counts during;
+  Counts after;
+
+  /* Warm up: GLib makes its global default context and GTask's context
+   * on first use; they live for the process. */
+  runner = async_runner_new ();
+  use_runner (runner, 0);
+  g_object_unref (runner);
+  wait_for_runner_threads (0, &before);
+
+  runner = async_runner_new ();
+  get_counts (&during);
+  g_assert_cmpuint (during.threads, ==, before.threads + 1);
+  g_assert_cmpuint (during.runner_threads, ==, before.runner_threads + 1);
+  g_object_unref (runner);
+  if (!wait_for_counts (&before, 10, &after))
+    assert_counts (&before, &after);
+
+  runner = async_runner_new ();
+  use_runner (runner, 1);
+  g_object_unref (runner);
+  if (!wait_for_counts (&before, 10, &after))
+    assert_counts (&before, &after);
+
+  runner = async_runner_new ();
+  use_runner (runner, 2);
+  drop_on_runner_thread (runner);
+  if (!wait_for_counts (&before, 10, &after))
+    assert_counts (&before, &after);
+
+  watchdog_disarm (dog);
+}
+
+/* 1,000 runners created, used and dropped in all the ways there are:
+ * threads and descriptors are back to where they started. */
+static void
+test_many_runners (void)
+{
+  guint n_runners = env_uint ("ASYNC_RUNNER_LIFECYCLE_RUNNERS", 1000);
+  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/many-runners", 60 + n_runners / 10);
+  guint initial_runner_threads;
+  Counts before;
+  Counts after;
+  guint i;
+
+  /* Warm up: GLib starts threads of its own on first use (its worker,
+   * the thread pool behind g_file_load_contents_async()) that live for
+   * the process. They are not ours. */
+  get_counts (&before);
+  initial_runner_threads = before.runner_threads;
+  for (i = 0; i < N_FATES; i++)
+    live_and_die (i);
+
+  /* The baseline, once the warm-up's runner threads are gone (those
+   * dropped on their own thread exit by themselves). */
+  wait_for_runner_threads (initial_runner_threads, &before);
+
+  for (i = 0; i < n_runners; i++)
+    live_and_die (i);
+
+  if (!wait_for_counts (&before, 10, &after))
+    assert_counts (&before, &after);
+
+  watchdog_disarm (dog);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/AsyncRunner/Lifecycle/thread-per-runner", test_thread_per_runner);
+  g_test_add_func ("/AsyncRunner/Lifecycle/many-runners", test_many_runners);
+
+  return g_test_run ();
+}

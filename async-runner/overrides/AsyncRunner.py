@@ -69,7 +69,7 @@ class _WakeupPipe:
 
     Python's C-level signal handler writes the signal's number to the
     wakeup fd at once, even while the main thread is blocked in C; the
-    runner thread watches the read end. One pipe serves the process (only
+    watchdog thread watches the read end. One pipe serves the process (only
     the main thread uses it); a forked child makes its own.
     """
 
@@ -89,6 +89,47 @@ class _WakeupPipe:
             os.set_blocking(cls.write_fd, False)
             cls.pid = os.getpid()
         return cls.read_fd, cls.write_fd
+
+
+class _Watchdog:
+    """A thread of the process's own that ends calls early: it serves the
+    per-call timeouts and the Ctrl-C watch.
+
+    Not the runner thread: that one may be busy (running a function given
+    to `Runner.run()`, or a nested call) exactly when a call must end. The
+    thread is started on first use; a forked child starts its own.
+    """
+
+    lock = threading.Lock()
+    pid = None
+    context = None
+
+    @classmethod
+    def get_context(cls):
+        if cls.pid == os.getpid():
+            return cls.context
+        with cls.lock:
+            if cls.pid != os.getpid():
+                context = GLib.MainContext.new()
+                threading.Thread(target=cls._serve, args=(context,),
+                                 name='AsyncRunner watchdog', daemon=True).start()
+                cls.context = context
+                cls.pid = os.getpid()
+            return cls.context
+
+    @staticmethod
+    def _serve(context):
+        # Not GLib.MainLoop.run(): its override meddles with signals.
+        while True:
+            context.iteration(True)
+
+    @classmethod
+    def after_fork_in_child(cls):
+        # A thread of the parent's may have held the lock.
+        cls.lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_Watchdog.after_fork_in_child)
 
 
 # The main thread is inside a call that watches SIGINT (main thread only).
@@ -119,7 +160,7 @@ class _Call:
 
     Ctrl-C: while the main thread waits in C, Python's C-level SIGINT
     handler only marks the signal pending and writes its number to the
-    wakeup fd. That fd is, for the call, a pipe that the runner thread
+    wakeup fd. That fd is, for the call, a pipe that the watchdog thread
     watches: it cancels the call, which returns at once. Python then runs
     the pending handler at its first chance, which may be in the middle of
     PyGObject turning the GError into an exception; so for the call the
@@ -140,7 +181,9 @@ class _Call:
         self._on_user_cancelled = None
         self._sources = []
         self._saved_handler = None
+        self._interrupted = False
         self._sigint_frame = None
+        self._read_fd = -1
         self._saved_fd = []
         self._signals = b''
         self._lock = threading.Lock()
@@ -160,7 +203,7 @@ class _Call:
         if self.cancellable is self.user_cancellable:
             return
 
-        context = self.runner.get_context()
+        context = _Watchdog.get_context()
 
         if self.user_cancellable is not None:
             own = self.cancellable
@@ -179,6 +222,7 @@ class _Call:
 
         if self.watch_sigint:
             read_fd, write_fd = _WakeupPipe.get()
+            self._read_fd = read_fd
             _drain(read_fd)
             source = GLib.unix_fd_source_new(read_fd, GLib.IOCondition.IN)
             source.set_callback(self._on_signal)
@@ -191,18 +235,18 @@ class _Call:
             # signal handler (and raise) between the swap and the store.
             self._saved_fd.extend(map(_set_wakeup_fd, (write_fd,)))
 
-    # Runner thread.
+    # Watchdog thread.
     def _on_timeout(self, *unused):
         self.timed_out = True
         self.cancellable.cancel()
         return GLib.SOURCE_REMOVE
 
-    # Runner thread: a signal arrived while the main thread waits.
+    # Watchdog thread: a signal arrived while the main thread waits.
     def _on_signal(self, *unused):
         with self._lock:
             if self._closed:
                 return GLib.SOURCE_REMOVE
-            data = _drain(_WakeupPipe.get()[0])
+            data = _drain(self._read_fd)
             self._signals += data
         if signal.SIGINT in data:
             self.cancellable.cancel()
@@ -210,6 +254,7 @@ class _Call:
 
     # Main thread: the Python-level SIGINT handler during the call.
     def _note_sigint(self, signum, frame):
+        self._interrupted = True
         self._sigint_frame = frame
         self.cancellable.cancel()
 
@@ -242,16 +287,19 @@ class _Call:
                                 pass  # already disconnected
                             self._on_user_cancelled = None
                     finally:
-                        if self._saved_fd:
-                            self._forward_signals()
-                            _watching_sigint = False
+                        if self.watch_sigint:
+                            try:
+                                if self._saved_fd:
+                                    self._forward_signals()
+                            finally:
+                                _watching_sigint = False
 
     def _forward_signals(self):
         # The previous owner of the wakeup fd (asyncio, for one) learns of
         # signals from it: hand on what arrived meanwhile.
         with self._lock:
             self._closed = True
-            data = self._signals + _drain(_WakeupPipe.get()[0])
+            data = self._signals + _drain(self._read_fd)
             self._signals = b''
         previous = self._saved_fd[0]
         if data and previous >= 0:
@@ -263,8 +311,9 @@ class _Call:
     def deliver_sigint(self):
         """Calls the original SIGINT handler if Ctrl-C was pressed during the
         call: the default one raises `KeyboardInterrupt`."""
-        frame, self._sigint_frame = self._sigint_frame, None
-        if frame is not None:
+        if self._interrupted:
+            self._interrupted = False
+            frame, self._sigint_frame = self._sigint_frame, None
             handler = signal.getsignal(signal.SIGINT)
             if callable(handler):
                 handler(signal.SIGINT, frame)

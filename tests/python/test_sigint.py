@@ -1,0 +1,228 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Ctrl-C (issue 5, point 5): SIGINT during a blocking call in the main
+thread cancels the operation and raises KeyboardInterrupt within half a
+second. Each case runs in a Python process of its own, which sends itself
+SIGINT from a timer thread while its main thread is blocked in a call that
+nothing else would end."""
+
+import json
+import textwrap
+
+from gi.repository import Gio
+
+from conftest import run_script
+
+# The liveness bound of issue 5: from the signal to KeyboardInterrupt.
+BOUND = 0.5
+
+# Shared by the scripts: an operation that never completes unless released,
+# and a thread that sends SIGINT once it has started.
+PRELUDE = '''
+import json, os, signal, threading, time
+from gi.repository import GObject
+
+class Held:
+    def __init__(self):
+        self.started = threading.Event()
+        self.task = None
+        self.cancellable = None
+    def start_async(self, cancellable, callback):
+        self.task = Gio.Task.new(None, cancellable, callback)
+        self.cancellable = cancellable
+        self.started.set()
+    def start_finish(self, result):
+        return result.propagate_value().value
+
+sent = []
+
+def interrupt_when(event):
+    def send():
+        assert event.wait(30)
+        time.sleep(0.05)    # let the main thread block in the call
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+    threading.Thread(target=send, daemon=True).start()
+
+def report(**values):
+    print(json.dumps(values))
+'''
+
+
+def run(body):
+    proc = run_script(PRELUDE + textwrap.dedent(body))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_ctrl_c_during_call_raises_keyboard_interrupt():
+    result = run('''
+        op = Held()
+        interrupt_when(op.started)
+        try:
+            AsyncRunner.call(op.start_async)
+            outcome = 'returned'
+        except KeyboardInterrupt as e:
+            outcome = 'KeyboardInterrupt'
+            elapsed = time.monotonic() - sent[0]
+            context = repr(e.__context__)
+        report(outcome=outcome, elapsed=elapsed, context=context,
+               op_cancelled=op.cancellable.is_cancelled(),
+               handler_restored=signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+               wakeup_fd=signal.set_wakeup_fd(-1),
+               after=AsyncRunner.run(lambda: 'still works'))
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['elapsed'] < BOUND
+    assert result['context'] == 'None'
+    assert result['op_cancelled']
+    assert result['handler_restored']
+    assert result['wakeup_fd'] == -1
+    assert result['after'] == 'still works'
+
+
+def test_ctrl_c_during_run_raises_keyboard_interrupt():
+    result = run('''
+        entered = threading.Event()
+        leave = threading.Event()
+
+        def blocking():
+            entered.set()
+            assert leave.wait(30)
+            return 'finished'
+
+        runner = AsyncRunner.Runner()
+        interrupt_when(entered)
+        try:
+            runner.run(blocking)
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+            elapsed = time.monotonic() - sent[0]
+        leave.set()
+        # The function ran on to its end; the runner serves the next call.
+        after = runner.run(lambda: 'next')
+        runner.shutdown()
+        report(outcome=outcome, elapsed=elapsed, after=after)
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['elapsed'] < BOUND
+    assert result['after'] == 'next'
+
+
+def test_ctrl_c_with_a_timeout_and_a_cancellable():
+    result = run('''
+        op = Held()
+        cancellable = Gio.Cancellable()
+        interrupt_when(op.started)
+        try:
+            AsyncRunner.call(op.start_async, cancellable=cancellable, timeout=60)
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+            elapsed = time.monotonic() - sent[0]
+        signal_id = GObject.signal_lookup('cancelled', Gio.Cancellable)
+        report(outcome=outcome, elapsed=elapsed,
+               callers_cancellable_cancelled=cancellable.is_cancelled(),
+               handlers_left=GObject.signal_has_handler_pending(cancellable, signal_id, 0, False))
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['elapsed'] < BOUND
+    assert not result['callers_cancellable_cancelled']
+    assert not result['handlers_left']
+
+
+def test_custom_sigint_handler_is_called_once_and_previous_wakeup_fd_kept():
+    # A handler that does not raise: the call ends CANCELLED; the signal is
+    # handed on to the wakeup fd that was set before the call.
+    result = run('''
+        import socket
+        calls = []
+        signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+        theirs, ours = socket.socketpair()
+        theirs.setblocking(False)
+        ours.setblocking(False)
+        signal.set_wakeup_fd(ours.fileno(), warn_on_full_buffer=False)
+
+        op = Held()
+        interrupt_when(op.started)
+        try:
+            AsyncRunner.call(op.start_async)
+            outcome = 'returned'
+        except GLib.Error as e:
+            outcome = 'cancelled' if e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED) else str(e)
+            elapsed = time.monotonic() - sent[0]
+        report(outcome=outcome, elapsed=elapsed, calls=calls,
+               wakeup_fd_is_theirs=signal.set_wakeup_fd(-1) == ours.fileno(),
+               forwarded=list(theirs.recv(16)))
+    ''')
+
+    assert result['outcome'] == 'cancelled'
+    assert result['elapsed'] < BOUND
+    assert result['calls'] == [2]
+    assert result['wakeup_fd_is_theirs']
+    assert result['forwarded'] == [2]
+
+
+def test_ctrl_c_does_not_touch_calls_in_other_threads():
+    result = run('''
+        op = Held()
+        results = []
+
+        def worker():
+            results.append(AsyncRunner.call(op.start_async))
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        interrupt_when(op.started)
+        waiting = threading.Event()
+        try:
+            waiting.wait(30)     # interruptible, as Python's own waits are
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+        cancelled = op.cancellable.is_cancelled()
+        op.task.return_value('worker done')
+        thread.join(30)
+        report(outcome=outcome, worker_cancelled=cancelled, results=results)
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert not result['worker_cancelled']
+    assert result['results'] == ['worker done']
+
+
+def test_ctrl_c_in_asyncio_run_interrupts_the_program():
+    # asyncio.run() installs its own SIGINT handler, which cancels the main
+    # task instead of raising: the call ends CANCELLED, and asyncio then
+    # turns the cancelled task into KeyboardInterrupt.
+    result = run('''
+        import asyncio
+        op = Held()
+        seen = []
+
+        async def main():
+            interrupt_when(op.started)
+            try:
+                AsyncRunner.call(op.start_async)
+            except GLib.Error as e:
+                seen.append(e.code)
+                seen.append(time.monotonic() - sent[0])
+            await asyncio.sleep(30)
+
+        try:
+            asyncio.run(main())
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+        report(outcome=outcome, seen=seen,
+               handler_restored=signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    code, elapsed = result['seen']
+    assert code == int(Gio.IOErrorEnum.CANCELLED)
+    assert elapsed < BOUND
+    assert result['handler_restored']

@@ -63,7 +63,8 @@ typedef struct
   gint64   tput_batch_ns;
   gint64   idle_ns;
   guint    n_files;
-  guint    file_rounds;
+  guint    file_rounds;       /* at most; at least 3 */
+  gint64   files_budget_ns;   /* no new round after this long */
   guint    memory_calls;
   gint64   memory_budget_ns;  /* fewer calls if they would take longer */
 } Config;
@@ -749,6 +750,7 @@ typedef struct
   GFile **files;
   gsize  *sizes;
   guint   n;
+  guint   rounds;
   double  blocking_ns;        /* per file, median */
   double  runner_ns;
   double  in_thread_ns;
@@ -904,37 +906,44 @@ measure_files (FileSet     *set,
   double *blocking = g_new0 (double, config.file_rounds);
   double *through = g_new0 (double, config.file_rounds);
   double *in_thread = g_new0 (double, config.file_rounds);
+  gint64 start_all;
+  guint rounds;
 
   /* Warm-up: the page cache, GIO's thread pool, the runner. */
   load_blocking (set);
   load_through_runner (set, runner);
   load_in_thread (set);
 
-  for (guint round = 0; round < config.file_rounds; round++)
+  start_all = now_ns ();
+  for (rounds = 0; rounds < config.file_rounds; rounds++)
     {
       gint64 start = now_ns ();
 
+      if (rounds >= 3 && start - start_all > config.files_budget_ns)
+        break;
+
       load_blocking (set);
-      blocking[round] = (double) (now_ns () - start) / set->n;
+      blocking[rounds] = (double) (now_ns () - start) / set->n;
 
       start = now_ns ();
       load_through_runner (set, runner);
-      through[round] = (double) (now_ns () - start) / set->n;
+      through[rounds] = (double) (now_ns () - start) / set->n;
 
       start = now_ns ();
       load_in_thread (set);
-      in_thread[round] = (double) (now_ns () - start) / set->n;
+      in_thread[rounds] = (double) (now_ns () - start) / set->n;
     }
 
-  set->blocking_ns = median (blocking, config.file_rounds);
+  set->rounds = rounds;
+  set->blocking_ns = median (blocking, rounds);
   set->blocking_min_ns = blocking[0];
-  set->blocking_max_ns = blocking[config.file_rounds - 1];
-  set->runner_ns = median (through, config.file_rounds);
+  set->blocking_max_ns = blocking[rounds - 1];
+  set->runner_ns = median (through, rounds);
   set->runner_min_ns = through[0];
-  set->runner_max_ns = through[config.file_rounds - 1];
-  set->in_thread_ns = median (in_thread, config.file_rounds);
+  set->runner_max_ns = through[rounds - 1];
+  set->in_thread_ns = median (in_thread, rounds);
   set->in_thread_min_ns = in_thread[0];
-  set->in_thread_max_ns = in_thread[config.file_rounds - 1];
+  set->in_thread_max_ns = in_thread[rounds - 1];
 
   g_free (blocking);
   g_free (through);
@@ -1019,9 +1028,10 @@ measure_memory (AsyncRunner *runner)
     {
       gint64 chunk_start = now_ns ();
 
-      /* Calls that turned slow after the estimate: stop at twice the
-       * budget, and compare the first and last tenth of what was done. */
-      if (chunk_start - start > 2 * config.memory_budget_ns && done >= 20)
+      /* Calls that turned slow after the estimate: stop at 1.5 times
+       * the budget, and compare the first and last tenth of what was
+       * done. */
+      if (chunk_start - start > 3 * config.memory_budget_ns / 2 && done >= 20)
         break;
 
       bench_run_sync (runner, per_chunk);
@@ -1229,6 +1239,7 @@ main (int   argc,
       config.idle_ns = 200 * G_GINT64_CONSTANT (1000000);
       config.n_files = 200;
       config.file_rounds = 3;
+      config.files_budget_ns = G_GINT64_CONSTANT (1000000000);
       config.memory_calls = 20000;
       config.memory_budget_ns = 2 * G_GINT64_CONSTANT (1000000000);
     }
@@ -1242,8 +1253,9 @@ main (int   argc,
       config.idle_ns = 1000 * G_GINT64_CONSTANT (1000000);
       config.n_files = 1000;
       config.file_rounds = 9;
+      config.files_budget_ns = 8 * G_GINT64_CONSTANT (1000000000);
       config.memory_calls = 1000000;
-      config.memory_budget_ns = 20 * G_GINT64_CONSTANT (1000000000);
+      config.memory_budget_ns = 14 * G_GINT64_CONSTANT (1000000000);
     }
   if (memory_calls > 0)
     config.memory_calls = (guint) memory_calls;
@@ -1316,7 +1328,7 @@ main (int   argc,
   g_free (files_dir);
 
   printf ("\nLoading %u files of 64 to 512 bytes: per file, median of %u rounds [min .. max]\n",
-          config.n_files, config.file_rounds);
+          config.n_files, files.rounds);
   printf ("  %-44s %9.2f us   [%.2f .. %.2f]\n", "blocking g_file_load_contents()",
           files.blocking_ns / 1000, files.blocking_min_ns / 1000, files.blocking_max_ns / 1000);
   printf ("  %-44s %9.2f us   [%.2f .. %.2f]\n", "call_sync + g_file_load_contents_async()",

@@ -33,6 +33,12 @@ import os
 import signal
 import threading
 
+try:
+    # The signal module's wrappers convert to and from enums on every call.
+    import _signal as _signals
+except ImportError:
+    _signals = signal
+
 from gi.repository import GLib, GObject, Gio
 
 from .._gi import FunctionInfo
@@ -64,31 +70,7 @@ def _drain(fd):
         data += chunk
 
 
-class _WakeupPipe:
-    """The pipe that is the signal wakeup fd while the main thread waits.
-
-    Python's C-level signal handler writes the signal's number to the
-    wakeup fd at once, even while the main thread is blocked in C; the
-    watchdog thread watches the read end. One pipe serves the process (only
-    the main thread uses it); a forked child makes its own.
-    """
-
-    pid = None
-    read_fd = -1
-    write_fd = -1
-
-    @classmethod
-    def get(cls):
-        if cls.pid != os.getpid():
-            # In a forked child the inherited pipe is shared with the parent.
-            for fd in (cls.read_fd, cls.write_fd):
-                if fd >= 0:
-                    os.close(fd)
-            cls.read_fd, cls.write_fd = os.pipe()
-            os.set_blocking(cls.read_fd, False)
-            os.set_blocking(cls.write_fd, False)
-            cls.pid = os.getpid()
-        return cls.read_fd, cls.write_fd
+_raw_main_loop_run = get_introspection_module('GLib').MainLoop.run
 
 
 class _Watchdog:
@@ -96,8 +78,8 @@ class _Watchdog:
     per-call timeouts and the Ctrl-C watch.
 
     Not the runner thread: that one may be busy (running a function given
-    to `Runner.run()`, or a nested call) exactly when a call must end. The
-    thread is started on first use; a forked child starts its own.
+    to `Runner.run()`, or a nested call) exactly when a call must end. It
+    is started on first use; a forked child starts its own.
     """
 
     lock = threading.Lock()
@@ -111,25 +93,85 @@ class _Watchdog:
         with cls.lock:
             if cls.pid != os.getpid():
                 context = GLib.MainContext.new()
-                threading.Thread(target=cls._serve, args=(context,),
+                loop = GLib.MainLoop.new(context, False)
+                # The C function, not the override (which meddles with
+                # signals): the thread stays in C and takes the GIL only to
+                # run a callback.
+                threading.Thread(target=_raw_main_loop_run, args=(loop,),
                                  name='AsyncRunner watchdog', daemon=True).start()
                 cls.context = context
                 cls.pid = os.getpid()
             return cls.context
 
-    @staticmethod
-    def _serve(context):
-        # Not GLib.MainLoop.run(): its override meddles with signals.
-        while True:
-            context.iteration(True)
+
+class _SigintWatch:
+    """Ctrl-C while the main thread waits in C.
+
+    Python's C-level signal handler then only marks the signal pending and
+    writes its number to the signal wakeup fd. During a call, that fd is
+    this pipe, which the watchdog thread watches: on SIGINT it cancels the
+    call, which returns at once. Only the main thread waits here; one call
+    at a time. The pipe and its source are made once per process.
+    """
+
+    lock = threading.Lock()   # protects @current and reading the pipe
+    pid = None
+    read_fd = -1
+    write_fd = -1
+    current = None            # the main thread's call being watched
 
     @classmethod
-    def after_fork_in_child(cls):
-        # A thread of the parent's may have held the lock.
-        cls.lock = threading.Lock()
+    def begin(cls, call):
+        """Main thread: watches @call; returns the fd to make the wakeup fd."""
+        if cls.pid != os.getpid():
+            # A forked child shares the inherited pipe with its parent.
+            for fd in (cls.read_fd, cls.write_fd):
+                if fd >= 0:
+                    os.close(fd)
+            cls.read_fd, cls.write_fd = os.pipe()
+            os.set_blocking(cls.read_fd, False)
+            os.set_blocking(cls.write_fd, False)
+            source = GLib.unix_fd_source_new(cls.read_fd, GLib.IOCondition.IN)
+            source.set_callback(cls._on_readable)
+            source.attach(_Watchdog.get_context())
+            cls.pid = os.getpid()
+        with cls.lock:
+            _drain(cls.read_fd)   # from before: not this call's
+            cls.current = call
+        return cls.write_fd
+
+    @classmethod
+    def end(cls, call):
+        """Main thread, once the wakeup fd is put back: stops watching @call
+        and returns the signal numbers that arrived for it."""
+        with cls.lock:
+            if cls.current is call:
+                cls.current = None
+                call.signals += _drain(cls.read_fd)
+        data, call.signals = call.signals, b''
+        return data
+
+    @classmethod
+    def _on_readable(cls, *unused):
+        # Watchdog thread.
+        with cls.lock:
+            data = _drain(cls.read_fd)
+            call = cls.current
+            if call is not None:
+                call.signals += data
+        if call is not None and signal.SIGINT in data:
+            call.cancellable.cancel()
+        return GLib.SOURCE_CONTINUE
 
 
-os.register_at_fork(after_in_child=_Watchdog.after_fork_in_child)
+def _after_fork_in_child():
+    # A thread of the parent's may have held them.
+    _Watchdog.lock = threading.Lock()
+    _SigintWatch.lock = threading.Lock()
+    _SigintWatch.current = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # The main thread is inside a call that watches SIGINT (main thread only).
@@ -138,8 +180,8 @@ _watching_sigint = False
 
 def _may_watch_sigint():
     return (not _watching_sigint
-            and threading.current_thread() is threading.main_thread()
-            and callable(signal.getsignal(signal.SIGINT)))
+            and threading.get_ident() == threading.main_thread().ident
+            and callable(_signals.getsignal(signal.SIGINT)))
 
 
 def _checkpoint():
@@ -158,36 +200,29 @@ class _Call:
     A call from another thread with no timeout hands the caller's
     cancellable to the core as it is and costs nothing more.
 
-    Ctrl-C: while the main thread waits in C, Python's C-level SIGINT
-    handler only marks the signal pending and writes its number to the
-    wakeup fd. That fd is, for the call, a pipe that the watchdog thread
-    watches: it cancels the call, which returns at once. Python then runs
-    the pending handler at its first chance, which may be in the middle of
-    PyGObject turning the GError into an exception; so for the call the
-    Python-level handler is one that only takes note, and the original
-    handler (which raises `KeyboardInterrupt`) is called once everything
-    is put back.
+    Ctrl-C (see `_SigintWatch`): once the call returns, Python runs the
+    pending SIGINT handler at its first chance, which may be in the middle
+    of PyGObject turning the GError into an exception. So during the call
+    the Python-level handler is one that only takes note, and the original
+    handler (the default one raises `KeyboardInterrupt`) is called once
+    everything is put back.
     """
 
-    def __init__(self, runner, cancellable, timeout):
+    def __init__(self, cancellable, timeout):
         if timeout is not None and not timeout >= 0:
             raise ValueError('timeout must be None or a number of seconds >= 0')
 
-        self.runner = runner
         self.user_cancellable = cancellable
         self.timeout = timeout
         self.timed_out = False
         self.watch_sigint = _may_watch_sigint()
+        self.signals = b''
         self._on_user_cancelled = None
-        self._sources = []
+        self._timeout_source = None
         self._saved_handler = None
+        self._saved_fd = []
         self._interrupted = False
         self._sigint_frame = None
-        self._read_fd = -1
-        self._saved_fd = []
-        self._signals = b''
-        self._lock = threading.Lock()
-        self._closed = False
 
         if self.watch_sigint or timeout is not None:
             self.cancellable = Gio.Cancellable()
@@ -203,8 +238,6 @@ class _Call:
         if self.cancellable is self.user_cancellable:
             return
 
-        context = _Watchdog.get_context()
-
         if self.user_cancellable is not None:
             own = self.cancellable
             self._on_user_cancelled = lambda cancellable: own.cancel()
@@ -215,22 +248,15 @@ class _Call:
 
         if self.timeout is not None:
             ms = min(math.ceil(self.timeout * 1000), _MAX_TIMEOUT_MS)
-            source = GLib.timeout_source_new(ms)
-            source.set_callback(self._on_timeout)
-            self._sources.append(source)
-            source.attach(context)
+            self._timeout_source = GLib.timeout_source_new(ms)
+            self._timeout_source.set_callback(self._on_timeout)
+            self._timeout_source.attach(_Watchdog.get_context())
 
         if self.watch_sigint:
-            read_fd, write_fd = _WakeupPipe.get()
-            self._read_fd = read_fd
-            _drain(read_fd)
-            source = GLib.unix_fd_source_new(read_fd, GLib.IOCondition.IN)
-            source.set_callback(self._on_signal)
-            self._sources.append(source)
-            source.attach(context)
             _watching_sigint = True
-            self._saved_handler = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._note_sigint)
+            write_fd = _SigintWatch.begin(self)
+            self._saved_handler = _signals.getsignal(signal.SIGINT)
+            _signals.signal(signal.SIGINT, self._note_sigint)
             # extend() stores the previous fd from C: Python cannot run a
             # signal handler (and raise) between the swap and the store.
             self._saved_fd.extend(map(_set_wakeup_fd, (write_fd,)))
@@ -240,17 +266,6 @@ class _Call:
         self.timed_out = True
         self.cancellable.cancel()
         return GLib.SOURCE_REMOVE
-
-    # Watchdog thread: a signal arrived while the main thread waits.
-    def _on_signal(self, *unused):
-        with self._lock:
-            if self._closed:
-                return GLib.SOURCE_REMOVE
-            data = _drain(self._read_fd)
-            self._signals += data
-        if signal.SIGINT in data:
-            self.cancellable.cancel()
-        return GLib.SOURCE_CONTINUE
 
     # Main thread: the Python-level SIGINT handler during the call.
     def _note_sigint(self, signum, frame):
@@ -270,13 +285,13 @@ class _Call:
         finally:
             try:
                 if self._saved_handler is not None:
-                    signal.signal(signal.SIGINT, self._saved_handler)
+                    _signals.signal(signal.SIGINT, self._saved_handler)
                     self._saved_handler = None
             finally:
                 try:
-                    while self._sources:
-                        self._sources[-1].destroy()
-                        self._sources.pop()
+                    if self._timeout_source is not None:
+                        self._timeout_source.destroy()
+                        self._timeout_source = None
                 finally:
                     try:
                         if self._on_user_cancelled is not None:
@@ -289,19 +304,14 @@ class _Call:
                     finally:
                         if self.watch_sigint:
                             try:
-                                if self._saved_fd:
-                                    self._forward_signals()
+                                self._forward_signals(_SigintWatch.end(self))
                             finally:
                                 _watching_sigint = False
 
-    def _forward_signals(self):
-        # The previous owner of the wakeup fd (asyncio, for one) learns of
-        # signals from it: hand on what arrived meanwhile.
-        with self._lock:
-            self._closed = True
-            data = self._signals + _drain(self._read_fd)
-            self._signals = b''
-        previous = self._saved_fd[0]
+    def _forward_signals(self, data):
+        # The previous owner of the wakeup fd (asyncio, PyGObject's main
+        # loop) learns of signals from it: hand on what arrived meanwhile.
+        previous = self._saved_fd[0] if self._saved_fd else -1
         if data and previous >= 0:
             try:
                 os.write(previous, data)
@@ -314,7 +324,7 @@ class _Call:
         if self._interrupted:
             self._interrupted = False
             frame, self._sigint_frame = self._sigint_frame, None
-            handler = signal.getsignal(signal.SIGINT)
+            handler = _signals.getsignal(signal.SIGINT)
             if callable(handler):
                 handler(signal.SIGINT, frame)
 
@@ -392,7 +402,7 @@ class Runner(AsyncRunner.Runner):
         return False
 
     def _invoke(self, raw, function, cancellable, timeout):
-        call = _Call(self, cancellable, timeout)
+        call = _Call(cancellable, timeout)
         error = None
         try:
             call.open()

@@ -20,7 +20,15 @@ module-level `call()` and `run()` use the default runner.
 
 While the calling thread waits, it releases the GIL and its own main
 context, if any, is not iterated. In the main thread, Ctrl-C (SIGINT)
-cancels the operation and raises `KeyboardInterrupt`.
+cancels the operation and raises `KeyboardInterrupt`: the SIGINT handler
+is called once the call has ended, and if it does not raise (asyncio.run()
+installs one that cancels the main task instead), the call raises
+`GLib.Error` ``Gio.IOErrorEnum.CANCELLED``. Calls from other threads are
+left alone, as Python delivers signals to the main thread only.
+
+Per-call timeouts and the Ctrl-C watch are served by one helper thread,
+started on first use, so that they work even while the runner thread is
+busy.
 
 The raw binding (`Runner.run_sync()`, `Runner.call_sync()`, ...) is left
 as it is.
@@ -247,7 +255,8 @@ class _Call:
                 own.cancel()
 
         if self.timeout is not None:
-            ms = min(math.ceil(self.timeout * 1000), _MAX_TIMEOUT_MS)
+            ms = self.timeout * 1000
+            ms = _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else math.ceil(ms)
             self._timeout_source = GLib.timeout_source_new(ms)
             self._timeout_source.set_callback(self._on_timeout)
             self._timeout_source.attach(_Watchdog.get_context())

@@ -26,7 +26,7 @@ OVERRIDES_DIR = os.path.abspath(os.path.join(SRCDIR, '..', 'async-runner', 'over
 # First, so that an installed copy does not shadow the one under test.
 gi.overrides.__path__.insert(0, OVERRIDES_DIR)
 
-from gi.repository import AsyncRunner, Gio, GLib  # noqa: E402
+from gi.repository import AsyncRunner, Gio  # noqa: E402
 
 import pytest  # noqa: E402
 

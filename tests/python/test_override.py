@@ -509,3 +509,9 @@ def test_raw_api_unchanged_alongside(runner, text_file):
 
     assert text_file.load_contents_finish(runner.call_sync(start, None))[1] == CONTENTS
     assert runner.run(lambda: 'and back') == 'and back'
+
+
+def test_call_timeout_infinite(runner):
+    assert runner.call(Doubler().double_async, 5, timeout=float('inf')) == 10
+    with pytest.raises(ValueError):
+        runner.call(Doubler().double_async, 5, timeout=float('nan'))

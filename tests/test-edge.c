@@ -968,10 +968,10 @@ main (int   argc,
   g_test_add_func ("/AsyncRunner/Edge/reentrant-3-deep", test_reentrant_3_deep);
   g_test_add_func ("/AsyncRunner/Edge/reentrant-3-deep-timeout", test_reentrant_3_deep_timeout);
   g_test_add_func ("/AsyncRunner/Edge/cancel-from-runner-thread", test_cancel_from_runner_thread);
-  g_test_add_func ("/AsyncRunner/Edge/func-not-running-after-return", test_func_not_running_after_return);
   g_test_add_func ("/AsyncRunner/Edge/bad-input", test_bad_input);
   g_test_add_func ("/AsyncRunner/Edge/dropped-task", test_dropped_task);
   g_test_add_func ("/AsyncRunner/Edge/shutdown-from-func", test_shutdown_from_func);
+  g_test_add_func ("/AsyncRunner/Edge/func-not-running-after-return", test_func_not_running_after_return);
 
   return g_test_run ();
 }

@@ -5,10 +5,14 @@
  *
  * Every figure comes from this one process in this one run, so that they
  * share the machine's state (a virtual machine's futex wake-ups vary with
- * the load of its neighbours). Per-call latencies are the median, over
- * several batches, of each batch's mean time per call; the batches of the
- * four latency benchmarks are interleaved round by round so that a burst
- * of outside load hits them all alike.
+ * the load of its neighbours, and the host may take a core away: each
+ * section says how busy the machine was meanwhile). Per-call latencies are
+ * the median, over several batches, of each batch's mean time per call;
+ * the batches of the latency benchmarks are interleaved round by round so
+ * that a burst of outside load hits them all alike. Two reference rows
+ * give the cost of a thread-to-thread round trip right now: through a
+ * GMutex/GCond (a kernel sleep and wake-up each way) and spinning on a
+ * shared word (the floor).
  *
  * The two baselines are written here the way a program would write them
  * without this library:
@@ -20,9 +24,16 @@
  *    thread-default, a GTask made and returned, the context iterated
  *    until the callback ran.
  *
- * Run it directly (`benchmarks/bench-runner`, `--quick` for a smoke run)
- * or with `meson test -C BUILDDIR --benchmark -v`. It exits 0 whether or
- * not the goals are met; it fails only if a call fails.
+ * Then: run_sync throughput with 1, 2 and 4 calling threads; the CPU an
+ * idle runner costs; loading small files through call_sync against the
+ * blocking loop (and against the in-thread idiom around the same async
+ * call, which is what GIO's own asynchronous path costs); memory and
+ * latency over a million calls; the issue's goals, PASS or MISS.
+ *
+ * Run it directly (`benchmarks/bench-runner`; `--quick` for a smoke run of
+ * a few seconds, `--markdown` to add a table) or with
+ * `meson test -C BUILDDIR --benchmark -v`. It exits 0 whether or not the
+ * goals are met; it fails only if a call fails.
  */
 
 #include <async-runner.h>

@@ -385,6 +385,26 @@ def _finish_by_name(async_method):
     raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
 
 
+def _soon(runner, function, *args):
+    """Runner thread: calls ``function(*args)`` from an idle source, once the
+    function that the core is calling has returned.
+
+    The functions given to run_sync() and call_sync() are (scope call)
+    callbacks: PyGObject frees them as soon as the call returns, which may
+    happen while they still run on the runner thread if the call ends
+    meanwhile. So they only schedule the work and return.
+    """
+    def dispatch(*unused):
+        function(*args)
+        return GLib.SOURCE_REMOVE
+
+    source = GLib.idle_source_new()
+    source.set_priority(GLib.PRIORITY_DEFAULT)
+    source.set_name('[AsyncRunner] Python')
+    source.set_callback(dispatch)
+    source.attach(runner.get_context())
+
+
 @override
 class Runner(AsyncRunner.Runner):
     """Runs Gio asynchronous operations synchronously on a thread of its own.
@@ -473,14 +493,18 @@ class Runner(AsyncRunner.Runner):
 
         failure = []
 
-        # Runner thread: start(runner, user_data, cancellable, callback).
-        def start(runner, *rest):
-            op_cancellable, callback = rest[-2], rest[-1]
+        # Runner thread.
+        def begin(op_cancellable, callback):
             try:
                 async_method(*args, op_cancellable, callback)
             except BaseException as error:
+                # Not started: end the call all the same.
                 failure.append(error)
-                return False
+                Gio.Task.new(None, op_cancellable, callback).return_boolean(False)
+
+        # Runner thread: start(runner, user_data, cancellable, callback).
+        def start(runner, *rest):
+            _soon(runner, begin, rest[-2], rest[-1])
             return True
 
         try:
@@ -489,6 +513,8 @@ class Runner(AsyncRunner.Runner):
             if failure:
                 raise failure.pop() from None
             raise
+        if failure:
+            raise failure.pop()
         return finish(result)
 
     def run(self, fn, *args, **kwargs):
@@ -506,24 +532,17 @@ class Runner(AsyncRunner.Runner):
         """
         outcome = []
 
-        # Runner thread, from an idle source: the function given to
-        # run_sync() returns at once, so that a call that ends early (Ctrl-C,
-        # timeout, shutdown) never leaves @fn running inside it.
+        # Runner thread.
         def run_fn(task):
             try:
                 outcome.append((True, fn(*args, **kwargs)))
             except BaseException as error:
                 outcome.append((False, error))
             task.return_value(True)
-            return GLib.SOURCE_REMOVE
 
         # Runner thread.
         def function(runner, task, *unused):
-            source = GLib.idle_source_new()
-            source.set_priority(GLib.PRIORITY_DEFAULT)
-            source.set_name('[AsyncRunner] run')
-            source.set_callback(run_fn, task)
-            source.attach(runner.get_context())
+            _soon(runner, run_fn, task)
             return True
 
         self._invoke(AsyncRunner.Runner.run_sync, function, None, None)

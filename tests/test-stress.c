@@ -10,7 +10,7 @@
  * Environment (CI under valgrind makes them shorter or more patient):
  *   ASYNC_RUNNER_STRESS_SECONDS     how long mixed-load runs (default 10)
  *   ASYNC_RUNNER_STRESS_THREADS     calling threads (default 4)
- *   ASYNC_RUNNER_STRESS_TIMEOUT_MS  the runner's timeout in mixed-load (default 250)
+ *   ASYNC_RUNNER_STRESS_TIMEOUT_MS  the runner's timeout in mixed-load (default 500)
  *   ASYNC_RUNNER_STRESS_ROUNDS      shutdown-under-load rounds (default 10)
  */
 
@@ -721,7 +721,7 @@ test_mixed_load (void)
 {
   guint seconds = env_uint ("ASYNC_RUNNER_STRESS_SECONDS", 10);
   guint n_threads = MIN (env_uint ("ASYNC_RUNNER_STRESS_THREADS", 4), MAX_THREADS);
-  guint timeout_ms = env_uint ("ASYNC_RUNNER_STRESS_TIMEOUT_MS", 250);
+  guint timeout_ms = env_uint ("ASYNC_RUNNER_STRESS_TIMEOUT_MS", 500);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   GThread *threads[MAX_THREADS];
   guint chosen[N_KINDS] = { 0, };

@@ -23,14 +23,27 @@ typedef enum
   ASYNC_RUNNER_CALL_FINISHED,
 } AsyncRunnerCallState;
 
+/* Whether the call's function has run. The caller may return only once
+ * the function will never run or has returned: it owns @user_data, which
+ * bindings free as soon as the call returns (scope call). */
+typedef enum
+{
+  ASYNC_RUNNER_RUN_NOT_STARTED,
+  ASYNC_RUNNER_RUN_RUNNING,
+  ASYNC_RUNNER_RUN_RAN,
+  ASYNC_RUNNER_RUN_SKIPPED,
+} AsyncRunnerRunState;
+
 struct _AsyncRunnerCall
 {
   gatomicrefcount       ref_count;
   gint                  state;         /* atomic: AsyncRunnerCallState */
+  gint                  run_state;     /* atomic: AsyncRunnerRunState */
 
   /* Parking: the caller sleeps on @cond only after announcing it in
    * @parked, so whoever publishes signals only when someone sleeps. */
-  gint                  parked;        /* atomic */
+  gint                  parked;        /* atomic: waits for @state */
+  gint                  ran_waiter;    /* atomic: waits for @run_state */
   GMutex                mutex;
   GCond                 cond;
 
@@ -76,6 +89,7 @@ gboolean         _async_runner_call_abort        (AsyncRunnerCall      *call,
 gboolean         _async_runner_call_is_finished  (AsyncRunnerCall      *call);
 gboolean         _async_runner_call_wait         (AsyncRunnerCall      *call,
                                                   gint64                deadline);
+void             _async_runner_call_settle       (AsyncRunnerCall      *call);
 void             _async_runner_call_prepare      (AsyncRunnerCall      *call);
 void             _async_runner_call_run          (AsyncRunnerCall      *call);
 void             _async_runner_call_discard      (AsyncRunnerCall      *call);

@@ -191,6 +191,58 @@ _async_runner_call_wait (AsyncRunnerCall *call,
   return TRUE;
 }
 
+/* The caller's thread, once @call has ended: makes sure its function
+ * will not run, or waits until it has returned. Functions only start
+ * work, so this wait is short. */
+void
+_async_runner_call_settle (AsyncRunnerCall *call)
+{
+  guint i;
+
+  if (g_atomic_int_compare_and_exchange (&call->run_state,
+                                         ASYNC_RUNNER_RUN_NOT_STARTED,
+                                         ASYNC_RUNNER_RUN_SKIPPED))
+    return;
+
+  for (i = 1; i < ASYNC_RUNNER_SPIN_PAUSE_ROUNDS; i++)
+    {
+      if (g_atomic_int_get (&call->run_state) != ASYNC_RUNNER_RUN_RUNNING)
+        return;
+      _async_runner_cpu_relax ();
+    }
+
+  /* Stored @ran_waiter first, read @run_state second; the runner does the
+   * reverse. */
+  g_atomic_int_set (&call->ran_waiter, TRUE);
+  g_mutex_lock (&call->mutex);
+  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
+    g_cond_wait (&call->cond, &call->mutex);
+  g_mutex_unlock (&call->mutex);
+}
+
+/* Runner thread: the function may run unless the caller gave up first. */
+static gboolean
+begin_run (AsyncRunnerCall *call)
+{
+  return g_atomic_int_compare_and_exchange (&call->run_state,
+                                            ASYNC_RUNNER_RUN_NOT_STARTED,
+                                            ASYNC_RUNNER_RUN_RUNNING);
+}
+
+/* Runner thread: the function returned; its caller may go. */
+static void
+end_run (AsyncRunnerCall *call)
+{
+  g_atomic_int_set (&call->run_state, ASYNC_RUNNER_RUN_RAN);
+
+  if (g_atomic_int_get (&call->ran_waiter))
+    {
+      g_mutex_lock (&call->mutex);
+      g_cond_broadcast (&call->cond);
+      g_mutex_unlock (&call->mutex);
+    }
+}
+
 /* Runner thread, from the task's context: the task was completed. */
 static void
 on_task_ready (GObject      *source_object,
@@ -310,7 +362,8 @@ _async_runner_call_run (AsyncRunnerCall *call)
   const char *failure = NULL;
 
   /* Ended before it started (cancelled, timed out, shut down). */
-  if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
+  if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING ||
+      !begin_run (call))
     {
       g_autoptr(GTask) task = g_steal_pointer (&call->task);
 
@@ -327,6 +380,7 @@ _async_runner_call_run (AsyncRunnerCall *call)
 
       g_assert (task != NULL);
       started = call->func (call->runner, task, call->user_data);
+      end_run (call);
 
       if (!started)
         failure = "The AsyncRunnerFunc did not start the operation";
@@ -350,13 +404,18 @@ _async_runner_call_run (AsyncRunnerCall *call)
     }
   else
     {
+      gboolean started;
+
       /* Tracked first: the operation may call back before start returns,
        * and the in-flight list keeps the call alive for the callback. */
       call->op_pending = TRUE;
       _async_runner_loop_track (call->loop, call);
 
-      if (!call->start (call->runner, call->user_data, call->cancellable,
-                        on_async_ready, call))
+      started = call->start (call->runner, call->user_data, call->cancellable,
+                             on_async_ready, call);
+      end_run (call);
+
+      if (!started)
         _async_runner_call_abort (call, G_IO_ERROR_FAILED,
                                   "The AsyncRunnerStartFunc did not start the operation");
     }

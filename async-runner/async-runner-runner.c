@@ -490,6 +490,10 @@ async_runner_call (AsyncRunner      *self,
         }
     }
 
+  /* The caller owns @user_data: return only once the function will not
+   * run or has returned. */
+  _async_runner_call_settle (call);
+
   if (handler != 0)
     g_cancellable_disconnect (cancellable, handler);
 

@@ -31,27 +31,42 @@
  * and it does not matter whether the caller runs a main loop, which
  * thread it is, or whether another thread owns its context.
  *
+ * Most programs share [func@AsyncRunner.Runner.get_default];
+ * [ctor@AsyncRunner.Runner.new] makes a runner of one's own, which
+ * [method@AsyncRunner.Runner.shutdown] stops. The
+ * [property@AsyncRunner.Runner:timeout] property bounds every call.
+ *
+ * A start function runs on the runner thread and starts one asynchronous
+ * operation; the caller gets the operation's result back and finishes it
+ * on its own thread.
+ *
+ * From `examples/load-things.c`:
+ *
  * ```c
  * static gboolean
- * start_load (AsyncRunner         *runner,
- *             gpointer             user_data,
- *             GCancellable        *cancellable,
- *             GAsyncReadyCallback  callback,
- *             gpointer             callback_data)
+ * start_load_contents (AsyncRunner         *runner,
+ *                      gpointer             user_data,
+ *                      GCancellable        *cancellable,
+ *                      GAsyncReadyCallback  callback,
+ *                      gpointer             callback_data)
  * {
  *   g_file_load_contents_async (user_data, cancellable, callback, callback_data);
  *   return TRUE;
  * }
  *
- * g_autoptr(GFile) file = g_file_new_for_path ("/etc/os-release");
- * g_autoptr(GAsyncResult) result = NULL;
- * g_autofree char *contents = NULL;
+ * ...
  *
- * result = async_runner_call_sync (async_runner_get_default (),
- *                                  start_load, file, NULL, &error);
- * if (result != NULL)
- *   g_file_load_contents_finish (file, result, &contents, NULL, NULL, &error);
+ *   result = async_runner_call_sync (async_runner_get_default (),
+ *                                    start_load_contents, file, NULL, error);
+ *   if (result == NULL ||
+ *       !g_file_load_contents_finish (file, result, &contents, &length, NULL, error))
+ *     return FALSE;
  * ```
+ *
+ * The guides tell more: [Why a runner](why-a-runner.html),
+ * [Calling GIO async APIs synchronously](calling-async-apis.html),
+ * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html)
+ * and [Performance](performance.html).
  *
  * Every call returns exactly once: with the operation's result, with the
  * operation's own error, or with %G_IO_ERROR_CANCELLED,
@@ -511,7 +526,8 @@ async_runner_call (AsyncRunner      *self,
  * @self: a runner
  * @func: (scope call) (closure user_data): the function that starts the
  *   operation on the runner thread
- * @user_data: data for @func
+ * @user_data: data for @func; the call does not return before @func has
+ *   returned
  * @cancellable: (nullable): a cancellable for the call
  * @value: (out caller-allocates) (optional): where to store the value the
  *   task was completed with
@@ -529,7 +545,9 @@ async_runner_call (AsyncRunner      *self,
  * reaches the caller with its domain, code and message intact.
  *
  * If @func returns %FALSE without completing the task, or drops the task
- * without completing it, the call fails with %G_IO_ERROR_FAILED.
+ * without completing it, the call fails with %G_IO_ERROR_FAILED. With
+ * @value non-%NULL, a task completed other than with g_task_return_value()
+ * fails the call with %G_IO_ERROR_INVALID_DATA.
  *
  * Cancelling @cancellable, from any thread, makes the call return
  * %G_IO_ERROR_CANCELLED at once even if the operation ignores it; the
@@ -544,8 +562,8 @@ async_runner_call (AsyncRunner      *self,
  *
  * This function is thread-safe.
  *
- * Returns: %TRUE if the task completed with a value, %FALSE with @error
- *   set otherwise
+ * Returns: %TRUE if the task completed without an error (and @value, if
+ *   given, holds its value); %FALSE with @error set otherwise
  *
  * Since: 1.0
  */
@@ -591,7 +609,8 @@ async_runner_run_sync (AsyncRunner      *self,
  * @self: a runner
  * @start: (scope call) (closure user_data): the function that starts the
  *   asynchronous operation on the runner thread
- * @user_data: data for @start
+ * @user_data: data for @start; the call does not return before @start has
+ *   returned
  * @cancellable: (nullable): a cancellable for the call
  * @error: return location for a #GError
  *

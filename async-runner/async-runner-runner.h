@@ -42,6 +42,13 @@ G_DECLARE_FINAL_TYPE (AsyncRunner, async_runner, ASYNC, RUNNER, GObject)
  * cancellable is cancelled when the call is cancelled, times out or the
  * runner shuts down.
  *
+ * The function should start the work and return: the runner runs one
+ * function at a time, so a function that blocks holds up every other call
+ * on the runner. Blocking work can run in a thread of its own with
+ * g_task_run_in_thread() on @task. Anything the work uses after the
+ * function has returned must be owned by it (keep a reference), since the
+ * call may have ended by then.
+ *
  * Returns: %TRUE if the function took charge of @task (or completed it);
  *   %FALSE if it could not start the work, which fails the call at once
  *   with %G_IO_ERROR_FAILED
@@ -67,7 +74,10 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  * thread, with the runner's [struct@GLib.MainContext] as the thread-default
  * context. It calls one GIO-style asynchronous function, such as
  * g_file_load_contents_async(), passing it @cancellable, @callback and
- * @callback_data.
+ * @callback_data, and returns. Anything the operation uses after the
+ * function has returned must be owned by it (GIO functions keep a
+ * reference to their source object), since the call may have ended by
+ * then.
  *
  * Returns: %TRUE if the operation was started; %FALSE if it could not be,
  *   which fails the call at once with %G_IO_ERROR_FAILED

@@ -579,6 +579,149 @@ test_func_not_running_after_return (void)
   assert_holds_released ();
 }
 
+/* ---- /AsyncRunner/Edge/func-not-running-after-return-race ---- */
+
+#define RACE_ALIVE 0x600dcafeu
+#define RACE_DEAD  0xdeadbeefu
+#define RACE_CALLS 2000
+
+typedef struct
+{
+  guint magic;
+  guint ran;
+} RaceArgs;
+
+static void
+race_check_alive (RaceArgs *args)
+{
+  if (args->magic != RACE_ALIVE)
+    g_error ("a function used its user_data after its call returned");
+}
+
+/* Uses its user_data before and after completing its task: both are
+ * within the function's run, so both are allowed. */
+static gboolean
+func_race (AsyncRunner *runner,
+           GTask       *task,
+           gpointer     user_data)
+{
+  RaceArgs *args = user_data;
+  guint i;
+
+  race_check_alive (args);
+  for (i = 0; i < 8; i++)
+    g_thread_yield ();
+  race_check_alive (args);
+  g_task_return_boolean (task, TRUE);
+  for (i = 0; i < 8; i++)
+    g_thread_yield ();
+  race_check_alive (args);
+  args->ran++;
+
+  return TRUE;
+}
+
+static gboolean
+start_race (AsyncRunner         *runner,
+            gpointer             user_data,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             callback_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, callback_data);
+
+  return func_race (runner, task, user_data);
+}
+
+static GAsyncQueue *race_queue;
+
+static gpointer
+race_canceller (gpointer data)
+{
+  GCancellable *cancellable;
+
+  while ((cancellable = g_async_queue_pop (race_queue)) != (gpointer) race_queue)
+    {
+      /* Land anywhere from before the function starts to after it ends. */
+      gint64 until = g_get_monotonic_time () + g_random_int_range (0, 40);
+
+      while (g_get_monotonic_time () < until)
+        ;
+      g_cancellable_cancel (cancellable);
+      g_object_unref (cancellable);
+    }
+
+  return NULL;
+}
+
+/* Calls whose cancellation (from another thread) or timeout (1 ms)
+ * races with the start of their function, each with user_data freed the
+ * moment the call returns, as a binding frees a `(scope call)` closure:
+ * the function either never runs or runs entirely before the call
+ * returns. ASan and memcheck see any use after free; the magic number
+ * catches most of them without. */
+static void
+test_func_not_running_after_return_race (void)
+{
+  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  GThread *canceller;
+  guint outcomes[3] = { 0, 0, 0 };   /* completed, cancelled, timed out */
+  guint i;
+
+  race_queue = g_async_queue_new ();
+  canceller = g_thread_new ("canceller", race_canceller, NULL);
+
+  for (i = 0; i < RACE_CALLS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = NULL;
+      g_autoptr(GError) error = NULL;
+      RaceArgs *args = g_new0 (RaceArgs, 1);
+      gboolean ok;
+
+      args->magic = RACE_ALIVE;
+      async_runner_set_timeout (runner, i % 3 == 2 ? 1 : 0);
+      if (i % 3 == 1)
+        {
+          cancellable = g_cancellable_new ();
+          g_async_queue_push (race_queue, g_object_ref (cancellable));
+        }
+
+      if (i % 2 == 0)
+        ok = async_runner_run_sync (runner, func_race, args, cancellable, NULL, &error);
+      else
+        {
+          g_autoptr(GAsyncResult) result = NULL;
+
+          result = async_runner_call_sync (runner, start_race, args, cancellable, &error);
+          ok = result != NULL;
+        }
+
+      if (ok)
+        outcomes[0]++;
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        outcomes[1]++;
+      else
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+          outcomes[2]++;
+        }
+
+      args->magic = RACE_DEAD;
+      g_free (args);
+    }
+
+  g_async_queue_push (race_queue, race_queue);
+  g_thread_join (canceller);
+  g_clear_pointer (&race_queue, g_async_queue_unref);
+
+  g_test_message ("%u completed, %u cancelled, %u timed out",
+                  outcomes[0], outcomes[1], outcomes[2]);
+  g_assert_cmpuint (outcomes[0] + outcomes[1] + outcomes[2], ==, RACE_CALLS);
+  async_runner_set_timeout (runner, 0);
+  assert_runner_works (runner);
+}
+
 /* ---- /AsyncRunner/Edge/bad-input ---- */
 
 static gboolean
@@ -971,6 +1114,7 @@ main (int   argc,
   g_test_add_func ("/AsyncRunner/Edge/bad-input", test_bad_input);
   g_test_add_func ("/AsyncRunner/Edge/dropped-task", test_dropped_task);
   g_test_add_func ("/AsyncRunner/Edge/shutdown-from-func", test_shutdown_from_func);
+  g_test_add_func ("/AsyncRunner/Edge/func-not-running-after-return-race", test_func_not_running_after_return_race);
   g_test_add_func ("/AsyncRunner/Edge/func-not-running-after-return", test_func_not_running_after_return);
 
   return g_test_run ();

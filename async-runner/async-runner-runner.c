@@ -101,6 +101,7 @@ static GParamSpec *properties[N_PROPS];
 static guint fork_generation;     /* atomic */
 
 static AsyncRunner *default_runner;   /* atomic; written with @default_lock */
+static GSList *inherited_runners;     /* protected by @default_lock */
 static GMutex default_lock;
 
 G_DEFINE_FINAL_TYPE (AsyncRunner, async_runner, G_TYPE_OBJECT)
@@ -287,7 +288,10 @@ async_runner_get_default (void)
   runner = default_runner;
   if (runner == NULL || async_runner_is_forked (runner))
     {
-      /* A runner inherited from the parent is left as it is. */
+      /* A default runner inherited from the parent has no thread here:
+       * it is left as it is, but kept reachable. */
+      if (runner != NULL)
+        inherited_runners = g_slist_prepend (inherited_runners, runner);
       runner = async_runner_new ();
       g_atomic_pointer_set (&default_runner, runner);
     }

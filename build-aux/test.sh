@@ -16,50 +16,51 @@ logs=()
 stage () { printf '\n=== %s ===\n' "$*"; }
 
 stage "build (werror, docs)"
-rm -rf "$builddir"
+rm -rf "$builddir" "$builddir-installed" "$builddir-memcheck" "$builddir-asan"
 meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true
 ninja -C "$builddir"
 
 stage "meson test: every suite"
 status=0
 meson test -C "$builddir" --print-errorlogs || status=1
-logs+=("$builddir/meson-logs/testlog.json")
+logs+=("$builddir")
 
 stage "installed library: C, Python, GJS and Vala programs outside the tree"
 "$srcdir/build-aux/test-installed.sh" "$srcdir" "$builddir-installed" || status=1
-logs+=("$builddir-installed/build/meson-logs/testlog.json")
+logs+=("$builddir-installed/build")
 
 if [ -x "$srcdir/build-aux/ci-memcheck.sh" ]; then
   stage "valgrind memcheck"
   "$srcdir/build-aux/ci-memcheck.sh" "$srcdir" "$builddir-memcheck" || status=1
-  logs+=("$builddir-memcheck/meson-logs/testlog.json")
+  logs+=("$builddir-memcheck")
 fi
 
 if [ -x "$srcdir/build-aux/ci-sanitizers.sh" ]; then
   stage "AddressSanitizer + UndefinedBehaviorSanitizer"
   "$srcdir/build-aux/ci-sanitizers.sh" "$srcdir" "$builddir-asan" || status=1
-  logs+=("$builddir-asan/meson-logs/testlog.json")
+  logs+=("$builddir-asan")
 fi
 
 stage "summary"
-/usr/bin/python3 - "${logs[@]}" <<'PY'
-import json, sys
+# One line for every run above; a run that left no log counts as failed.
+/usr/bin/python3 - "${logs[@]}" <<'PY' || status=1
+import glob, json, sys
 passed = failed = skipped = 0
-for path in sys.argv[1:]:
-    try:
-        lines = open(path).read().splitlines()
-    except OSError:
-        print(f"missing log: {path}")
+for builddir in sys.argv[1:]:
+    paths = glob.glob(f"{builddir}/meson-logs/testlog*.json")
+    if not paths:
+        print(f"no test log in {builddir}")
         failed += 1
-        continue
-    for line in lines:
-        result = json.loads(line)["result"]
-        if result in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif result == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
+    for path in paths:
+        for line in open(path).read().splitlines():
+            result = json.loads(line)["result"]
+            if result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif result == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
 PY
 exit $status

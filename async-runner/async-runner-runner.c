@@ -75,7 +75,9 @@
  * All methods are thread-safe. A call made on the runner thread itself
  * (from inside a function or callback that the runner runs) does not
  * deadlock: it iterates the runner's context until its operation
- * completes.
+ * completes. A call from one runner's thread to another runner sleeps like
+ * any caller, so two runners whose functions call each other wait for each
+ * other forever unless a [property@AsyncRunner.Runner:timeout] is set.
  *
  * Since: 1.0
  */
@@ -309,7 +311,10 @@ async_runner_get_default (void)
  * thread-default context, created inside a function that the runner runs,
  * are bound to it.
  *
- * Do not iterate this context: the runner thread owns it.
+ * Do not iterate this context: the runner thread owns it. It lives as
+ * long as the runner; hold a reference (g_main_context_ref()) to use it
+ * beyond that, for instance in a source that drops the last reference to
+ * the runner.
  *
  * This function is thread-safe.
  *

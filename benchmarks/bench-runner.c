@@ -63,7 +63,7 @@
 #define GOAL_FILES_RATIO      1.2    /* runner / blocking, at most */
 /* "Memory flat": what this program calls flat. */
 #define GOAL_RSS_GROWTH_KIB   1024   /* at most, over the whole run of calls */
-#define GOAL_LATENCY_DRIFT    1.25   /* last 10% / first 10%, at most */
+#define GOAL_LATENCY_DRIFT    1.5    /* last 10% / first 10%, at most: the VM's noise alone moves it 1.3x */
 #define GOAL_RECOVERY_RATIO   1.5    /* first calls after slow ones / steady, at most */
 
 typedef struct

@@ -66,6 +66,7 @@ struct _AsyncRunnerCall
   GList                 inflight_link; /* started, not known to have ended */
   guint                 inflight : 1;
   guint                 op_pending : 1; /* call_sync: callback not yet run */
+  guint                 task_done : 1;  /* run_sync: the task's callback ran */
 
   /* The outcome: written by the claimer, read by the caller once
    * the call is finished. */

@@ -166,7 +166,6 @@ _async_runner_call_wait (AsyncRunnerCall *call,
 
       _async_runner_spin_end ();
     }
-
   if (!finished)
     {
       g_atomic_int_set (&call->parked, TRUE);
@@ -249,9 +248,10 @@ on_task_ready (GObject      *source_object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  AsyncRunnerCall *call = user_data;   /* kept alive by the task */
+  AsyncRunnerCall *call = user_data;   /* kept alive by the caller or the task */
   GTask *task = G_TASK (result);
 
+  call->task_done = TRUE;
   _async_runner_loop_untrack (call->loop, call);
 
   if (!_async_runner_call_claim (call))
@@ -303,12 +303,24 @@ _async_runner_call_prepare (AsyncRunnerCall *call)
   (g_task_set_source_tag) (task, async_runner_run_sync);
   /* The outcome is what the function returned, even once cancelled. */
   g_task_set_check_cancellable (task, FALSE);
-  /* Not task data: that belongs to the function. */
+  call->task = task;
+}
+
+/* Runner thread: @task outlives its function and its callback has not
+ * run. The task keeps the call alive for that callback; if whoever holds
+ * the task drops it uncompleted, its finalization ends the call. Not
+ * task data: that is the function's. In the common case the function
+ * completes the task at once and this is never needed. */
+static void
+watch_task (AsyncRunnerCall *call,
+            GTask           *task)
+{
+  if (call->task_done)
+    return;
+
   g_object_set_qdata_full (G_OBJECT (task), task_call_quark,
                            _async_runner_call_ref (call), on_task_finalized);
   _async_runner_loop_task_started (call->loop);
-
-  call->task = task;
 }
 
 /* Runner thread, with the runner context as thread-default: a call that
@@ -322,8 +334,11 @@ _async_runner_call_discard (AsyncRunnerCall *call)
   _async_runner_call_abort (call, G_IO_ERROR_CLOSED, "The AsyncRunner was shut down");
 
   if (task != NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                             "The AsyncRunner was shut down");
+    {
+      watch_task (call, task);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                               "The AsyncRunner was shut down");
+    }
 }
 
 /* Runner thread, callback of a call_sync operation. */
@@ -359,8 +374,6 @@ task_is_orphan (GTask *task)
 void
 _async_runner_call_run (AsyncRunnerCall *call)
 {
-  const char *failure = NULL;
-
   /* Ended before it started (cancelled, timed out, shut down). */
   if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING ||
       !begin_run (call))
@@ -368,8 +381,11 @@ _async_runner_call_run (AsyncRunnerCall *call)
       g_autoptr(GTask) task = g_steal_pointer (&call->task);
 
       if (task != NULL)
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                 "The call ended before it started");
+        {
+          watch_task (call, task);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                   "The call ended before it started");
+        }
       return;
     }
 
@@ -382,25 +398,24 @@ _async_runner_call_run (AsyncRunnerCall *call)
       started = call->func (call->runner, task, call->user_data);
       end_run (call);
 
-      if (!started)
-        failure = "The AsyncRunnerFunc did not start the operation";
-      else
-        failure = "The AsyncRunnerFunc dropped its task without completing it";
+      /* Not completed yet (the usual case is that it was, at once): the
+       * task must keep the call alive for its callback. */
+      watch_task (call, task);
 
-      if (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING && task_is_orphan (task))
+      if (!call->task_done && task_is_orphan (task))
         {
-          /* Return it here, which ends the call, rather than let it be
-           * finalized unreturned. */
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", failure);
+          /* Neither kept nor returned: return it here, which ends the
+           * call, rather than let it be finalized unreturned. */
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                                   started
+                                     ? "The AsyncRunnerFunc dropped its task without completing it"
+                                     : "The AsyncRunnerFunc did not start the operation");
         }
       else if (!started)
-        _async_runner_call_abort (call, G_IO_ERROR_FAILED, failure);
+        _async_runner_call_abort (call, G_IO_ERROR_FAILED,
+                                  "The AsyncRunnerFunc did not start the operation");
       else if (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING)
         _async_runner_loop_track (call->loop, call);
-
-      /* Ours was the last reference if the function neither kept nor
-       * returned the task; otherwise whoever holds it must complete it, or
-       * on_task_finalized() ends the call when it is dropped. */
     }
   else
     {

@@ -19,6 +19,12 @@
  * still notice sources woken from other threads. */
 #define SPIN_POLL_EVERY 32
 
+/* An iteration with a source already ready (an idle completing a task,
+ * say) polls with a zero timeout only to see whether descriptors became
+ * ready too. Back-to-back such iterations skip that system call when the
+ * last poll was this recent: descriptors wait at most this long. */
+#define ZERO_POLL_INTERVAL_US 20
+
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
  * out) until it is pruned, once it has doubled since the last pruning. */
 #define INFLIGHT_PRUNE_MIN 64
@@ -48,6 +54,7 @@ struct _AsyncRunnerLoop
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
   GQueue            inflight;      /* started calls, each holding a reference */
+  gint64            polled_at;     /* monotonic time of the last real poll */
   guint             inflight_pruned; /* length after the last pruning */
 };
 
@@ -198,10 +205,18 @@ loop_poll (GPollFD *fds,
   gint64 stop;
   gint ret;
 
-  if (loop == NULL || timeout == 0)
+  if (loop == NULL)
     return g_poll (fds, n_fds, timeout);
 
   start = g_get_monotonic_time ();
+
+  if (timeout == 0)
+    {
+      if (start - loop->polled_at < ZERO_POLL_INTERVAL_US)
+        return 0;
+      loop->polled_at = start;
+      return g_poll (fds, n_fds, 0);
+    }
   stop = _async_runner_spin_begin (&loop->runner_spin, start,
                                    timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
   if (stop != 0)
@@ -220,12 +235,13 @@ loop_poll (GPollFD *fds,
           if (i % SPIN_POLL_EVERY == 0 || i >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS)
             {
               ret = g_poll (fds, n_fds, 0);
+              loop->polled_at = g_get_monotonic_time ();
               if (ret != 0)
                 {
                   _async_runner_spin_end ();
                   return ret;
                 }
-              if (g_get_monotonic_time () >= stop)
+              if (loop->polled_at >= stop)
                 break;
             }
 
@@ -246,6 +262,7 @@ loop_poll (GPollFD *fds,
 
   ret = g_poll (fds, n_fds, timeout);
   g_atomic_int_set (&loop->sleeping, FALSE);
+  loop->polled_at = g_get_monotonic_time ();
 
   /* Woken for a call: learn how long spinning would have needed. */
   if (has_submitted (loop))

@@ -137,14 +137,22 @@ _async_runner_call_wait (AsyncRunnerCall *call,
 {
   AsyncRunnerSpin *spin = _async_runner_loop_get_caller_spin (call->loop);
   gint64 start;
-  gint64 stop;
+  gint64 stop = 0;
+  gboolean same_cpu;
   gboolean finished = FALSE;
 
   if (_async_runner_call_is_finished (call))
     return TRUE;
 
   start = g_get_monotonic_time ();
-  stop = _async_runner_spin_begin (spin, start, deadline < 0 ? -1 : MAX (deadline - start, 0));
+
+  /* On the runner thread's own CPU the runner cannot run while we spin:
+   * yield to it at once instead. */
+  same_cpu = _async_runner_current_cpu () == _async_runner_loop_get_runner_cpu (call->loop);
+
+  if (!same_cpu)
+    stop = _async_runner_spin_begin (spin, start, deadline < 0 ? -1 : MAX (deadline - start, 0));
+
   if (stop != 0)
     {
       guint i;
@@ -166,6 +174,18 @@ _async_runner_call_wait (AsyncRunnerCall *call,
 
       _async_runner_spin_end ();
     }
+  else if (same_cpu || deadline < 0)
+    {
+      /* More waiters than cores, or sharing the runner's CPU: do not spin,
+       * but let the threads that do the work run, for as long as spinning
+       * would have lasted. */
+      gint64 yield_stop = start + g_atomic_int_get (&spin->budget_us);
+
+      while (!(finished = _async_runner_call_is_finished (call)) &&
+             g_get_monotonic_time () < yield_stop)
+        g_thread_yield ();
+    }
+
   if (!finished)
     {
       g_atomic_int_set (&call->parked, TRUE);

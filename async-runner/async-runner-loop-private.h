@@ -16,6 +16,7 @@ void             _async_runner_loop_unref           (AsyncRunnerLoop *loop);
 GMainContext    *_async_runner_loop_get_context     (AsyncRunnerLoop *loop);
 GCancellable    *_async_runner_loop_get_cancellable (AsyncRunnerLoop *loop);
 AsyncRunnerSpin *_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop);
+gint             _async_runner_loop_get_runner_cpu  (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_current      (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_quitting     (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_submit          (AsyncRunnerLoop *loop,

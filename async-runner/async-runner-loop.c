@@ -44,6 +44,8 @@ struct _AsyncRunnerLoop
   gint              sleeping;      /* atomic: the runner thread is in poll() */
   gint              quit;          /* atomic */
   gint              live_tasks;    /* atomic: run_sync tasks not yet finalized */
+  gint              runner_cpu;    /* atomic: where the runner thread last waited */
+  gint              caller_cpu;    /* atomic: where the last call was submitted */
 
   GMutex            lock;
   GCond             started_cond;  /* with @lock */
@@ -203,12 +205,18 @@ loop_poll (GPollFD *fds,
   AsyncRunnerLoop *loop = g_private_get (&current_loop);
   gint64 start;
   gint64 stop;
+  guint round;
+  gint cpu;
   gint ret;
 
   if (loop == NULL)
     return g_poll (fds, n_fds, timeout);
 
   start = g_get_monotonic_time ();
+  cpu = _async_runner_current_cpu ();
+  g_atomic_int_set (&loop->runner_cpu, cpu);
+  /* Sharing a CPU with the last caller, pausing only delays it. */
+  round = cpu == g_atomic_int_get (&loop->caller_cpu) ? ASYNC_RUNNER_SPIN_PAUSE_ROUNDS : 1;
 
   if (timeout == 0)
     {
@@ -223,7 +231,7 @@ loop_poll (GPollFD *fds,
     {
       guint i;
 
-      for (i = 1; ; i++)
+      for (i = round; ; i++)
         {
           if (has_submitted (loop))
             {
@@ -355,6 +363,8 @@ _async_runner_loop_new (void)
   AsyncRunnerLoop *loop = g_new0 (AsyncRunnerLoop, 1);
 
   g_atomic_ref_count_init (&loop->ref_count);
+  loop->runner_cpu = -1;
+  loop->caller_cpu = -1;
   g_mutex_init (&loop->lock);
   g_cond_init (&loop->started_cond);
   g_queue_init (&loop->inflight);
@@ -426,6 +436,12 @@ _async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop)
   return &loop->caller_spin;
 }
 
+gint
+_async_runner_loop_get_runner_cpu (AsyncRunnerLoop *loop)
+{
+  return g_atomic_int_get (&loop->runner_cpu);
+}
+
 gboolean
 _async_runner_loop_is_current (AsyncRunnerLoop *loop)
 {
@@ -448,6 +464,7 @@ _async_runner_loop_submit (AsyncRunnerLoop  *loop,
   gpointer head;
 
   _async_runner_call_ref (call);
+  g_atomic_int_set (&loop->caller_cpu, _async_runner_current_cpu ());
 
   do
     {

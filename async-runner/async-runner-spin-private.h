@@ -55,6 +55,9 @@ _async_runner_cpu_relax (void)
 #endif
 }
 
+/* The CPU the calling thread runs on, or -1 if unknown. */
+gint     _async_runner_current_cpu           (void);
+
 /* One round of waiting: @round counts from 1. */
 static inline void
 _async_runner_spin_round (guint round)

@@ -5,6 +5,10 @@
 
 #include "config.h"
 
+#if HAVE_SCHED_GETCPU
+# include <sched.h>
+#endif
+
 #include "async-runner-spin-private.h"
 
 #define SPIN_START_US 16
@@ -89,4 +93,14 @@ _async_runner_spin_learn (AsyncRunnerSpin *spin,
 
   if (budget != g_atomic_int_get (&spin->budget_us))
     g_atomic_int_set (&spin->budget_us, budget);
+}
+
+gint
+_async_runner_current_cpu (void)
+{
+#if HAVE_SCHED_GETCPU
+  return sched_getcpu ();
+#else
+  return -1;
+#endif
 }

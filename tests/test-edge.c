@@ -7,67 +7,11 @@
 
 #include <async-runner.h>
 
+#include "test-util.h"
+
 #define EDGE_ERROR (g_quark_from_static_string ("async-runner-edge-error"))
 
 /* ---- Helpers ---- */
-
-/* A thread that aborts the test with a message, instead of letting it
- * hang, if it is not disarmed in time. */
-typedef struct
-{
-  GMutex      lock;
-  GCond       cond;
-  gboolean    disarmed;
-  guint       seconds;
-  const char *what;
-  GThread    *thread;
-} Watchdog;
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  Watchdog *dog = data;
-  gint64 deadline = g_get_monotonic_time () + dog->seconds * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&dog->lock);
-  while (!dog->disarmed)
-    {
-      if (!g_cond_wait_until (&dog->cond, &dog->lock, deadline) && !dog->disarmed)
-        g_error ("watchdog: %s did not finish within %u s: a call hangs", dog->what, dog->seconds);
-    }
-  g_mutex_unlock (&dog->lock);
-
-  return NULL;
-}
-
-static Watchdog *
-watchdog_arm (void)
-{
-  Watchdog *dog = g_new0 (Watchdog, 1);
-
-  g_mutex_init (&dog->lock);
-  g_cond_init (&dog->cond);
-  dog->seconds = 30;
-  dog->what = g_test_get_path ();
-  dog->thread = g_thread_new ("watchdog", watchdog_thread, dog);
-
-  return dog;
-}
-
-static void
-watchdog_disarm (Watchdog *dog)
-{
-  g_mutex_lock (&dog->lock);
-  dog->disarmed = TRUE;
-  g_cond_signal (&dog->cond);
-  g_mutex_unlock (&dog->lock);
-  g_thread_join (dog->thread);
-  g_cond_clear (&dog->cond);
-  g_mutex_clear (&dog->lock);
-  g_free (dog);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Watchdog, watchdog_disarm)
 
 /* Polls @flag until it is set or @ms milliseconds pass. */
 static gboolean
@@ -86,24 +30,12 @@ wait_for_flag (gint  *flag,
   return TRUE;
 }
 
-static void
-return_int (GTask *task,
-            gint   n)
-{
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_INT);
-  g_value_set_int (&value, n);
-  g_task_return_value (task, &value);
-  g_value_unset (&value);
-}
-
 static gboolean
 func_return_int (AsyncRunner *runner,
                  GTask       *task,
                  gpointer     user_data)
 {
-  return_int (task, GPOINTER_TO_INT (user_data));
+  task_return_int (task, GPOINTER_TO_INT (user_data));
 
   return TRUE;
 }
@@ -121,84 +53,6 @@ assert_runner_works (AsyncRunner *runner)
   g_assert_no_error (error);
   g_assert_cmpint (g_value_get_int (&value), ==, 7);
   g_value_unset (&value);
-}
-
-/* Holds @task until its cancellable is cancelled, then returns it with
- * G_IO_ERROR_CANCELLED on the runner thread.
- *
- * Not a GCancellableSource: in GLib 2.74 one whose last reference goes
- * while its cancellable is being cancelled on another thread resurrects
- * itself for a handler that has already run, and leaks. */
-typedef struct
-{
-  GTask        *task;          /* owned */
-  GCancellable *cancellable;   /* owned */
-  GMainContext *context;       /* owned */
-  gulong        handler;       /* written before the idle can run */
-} Hold;
-
-static gint holds_alive;   /* atomic */
-
-static gboolean
-hold_fire (gpointer data)
-{
-  Hold *hold = data;
-
-  g_task_return_error_if_cancelled (hold->task);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-hold_free (gpointer data)
-{
-  Hold *hold = data;
-
-  g_cancellable_disconnect (hold->cancellable, hold->handler);
-  g_object_unref (hold->task);
-  g_object_unref (hold->cancellable);
-  g_main_context_unref (hold->context);
-  g_free (hold);
-  g_atomic_int_add (&holds_alive, -1);
-}
-
-static void
-on_hold_cancelled (GCancellable *cancellable,
-                   gpointer      data)
-{
-  Hold *hold = data;
-  GSource *idle = g_idle_source_new ();
-
-  g_source_set_callback (idle, hold_fire, hold, hold_free);
-  g_source_attach (idle, hold->context);
-  g_source_unref (idle);
-}
-
-static void
-hold_until_cancelled (GTask *task)
-{
-  Hold *hold = g_new0 (Hold, 1);
-
-  g_atomic_int_inc (&holds_alive);
-  hold->task = g_object_ref (task);
-  hold->cancellable = g_object_ref (g_task_get_cancellable (task));
-  hold->context = g_main_context_ref_thread_default ();
-  hold->handler = g_cancellable_connect (hold->cancellable, G_CALLBACK (on_hold_cancelled),
-                                         hold, NULL);
-}
-
-/* Held operations end once cancelled: none is left. */
-static void
-assert_holds_released (void)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
-
-  while (g_atomic_int_get (&holds_alive) != 0)
-    {
-      if (g_get_monotonic_time () >= deadline)
-        g_error ("%d held operations were never released", g_atomic_int_get (&holds_alive));
-      g_usleep (G_TIME_SPAN_MILLISECOND / 4);
-    }
 }
 
 /* ---- /AsyncRunner/Edge/reentrant-3-deep ---- */
@@ -225,7 +79,7 @@ complete_innermost (gpointer user_data)
   GTask *task = user_data;
 
   g_assert_true (async_runner_is_runner_thread (deep.runner));
-  return_int (task, DEPTH);
+  task_return_int (task, DEPTH);
 
   return G_SOURCE_REMOVE;
 }
@@ -299,7 +153,7 @@ deep_func (AsyncRunner *runner,
       g_assert_no_error (error);
     }
 
-  return_int (task, g_value_get_int (&value) * 10 + level);
+  task_return_int (task, g_value_get_int (&value) * 10 + level);
   g_value_unset (&value);
 
   return TRUE;
@@ -308,7 +162,7 @@ deep_func (AsyncRunner *runner,
 static void
 test_reentrant_3_deep (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GError) error = NULL;
   GValue value = G_VALUE_INIT;
@@ -345,7 +199,7 @@ deep_timeout_func (AsyncRunner *runner,
 
   if (level == DEPTH)
     {
-      hold_until_cancelled (task);
+      hold_until_cancelled (task, hold_return_cancelled);
       return TRUE;
     }
 
@@ -362,7 +216,7 @@ deep_timeout_func (AsyncRunner *runner,
 static void
 test_reentrant_3_deep_timeout (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GError) error = NULL;
   gint i;
@@ -421,14 +275,8 @@ cancel_caller (CancelArgs *args)
   if (args->how == CANCEL_IN_FUNC)
     g_cancellable_cancel (args->cancellable);
   else
-    {
-      GSource *source = g_timeout_source_new (5);
-
-      g_source_set_callback (source, on_cancel_source, g_object_ref (args->cancellable),
-                             g_object_unref);
-      g_source_attach (source, g_main_context_get_thread_default ());
-      g_source_unref (source);
-    }
+    attach_source (g_main_context_get_thread_default (), 5,
+                   on_cancel_source, g_object_ref (args->cancellable), g_object_unref);
 }
 
 static gboolean
@@ -437,7 +285,7 @@ func_cancel_caller (AsyncRunner *runner,
                     gpointer     user_data)
 {
   g_assert_true (async_runner_is_runner_thread (runner));
-  hold_until_cancelled (task);
+  hold_until_cancelled (task, hold_return_cancelled);
   cancel_caller (user_data);
 
   return TRUE;
@@ -468,7 +316,7 @@ func_nested_cancel (AsyncRunner *runner,
   g_assert_false (async_runner_run_sync (runner, func_cancel_caller, &args, cancellable,
                                          NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  return_int (task, 42);
+  task_return_int (task, 42);
 
   return TRUE;
 }
@@ -476,7 +324,7 @@ func_nested_cancel (AsyncRunner *runner,
 static void
 test_cancel_from_runner_thread (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   CancelHow how;
 
@@ -541,7 +389,7 @@ func_watch_caller (AsyncRunner *runner,
   Overlap *o = user_data;   /* lives until the test has joined us */
 
   g_atomic_int_set (&o->in_func, TRUE);
-  hold_until_cancelled (task);
+  hold_until_cancelled (task, hold_return_cancelled);
   g_cancellable_cancel (o->cancellable);
 
   /* A window to catch the caller out, not a timing assumption: a
@@ -561,7 +409,7 @@ func_watch_caller (AsyncRunner *runner,
 static void
 test_func_not_running_after_return (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
@@ -663,7 +511,7 @@ race_canceller (gpointer data)
 static void
 test_func_not_running_after_return_race (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   GThread *canceller;
   guint outcomes[3] = { 0, 0, 0 };   /* completed, cancelled, timed out */
@@ -747,7 +595,7 @@ func_never (AsyncRunner *runner,
 static void
 test_bad_input (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GObject) not_a_runner = g_object_new (G_TYPE_OBJECT, NULL);
   g_autoptr(GObject) not_a_cancellable = g_object_new (G_TYPE_OBJECT, NULL);
@@ -921,12 +769,9 @@ func_drop_task_later (AsyncRunner *runner,
                       GTask       *task,
                       gpointer     user_data)
 {
-  GSource *source = g_timeout_source_new (5);
-
   watch_task (task, user_data);
-  g_source_set_callback (source, on_drop_later, g_object_ref (task), g_object_unref);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  g_source_unref (source);
+  attach_source (g_main_context_get_thread_default (), 5,
+                 on_drop_later, g_object_ref (task), g_object_unref);
 
   return TRUE;
 }
@@ -971,7 +816,7 @@ func_wrong_return (AsyncRunner *runner,
 static void
 test_dropped_task (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GAsyncResult) result = NULL;
   guint want_value;
@@ -1062,7 +907,7 @@ func_shutdown_self (AsyncRunner *runner,
 {
   g_autoptr(GError) error = NULL;
 
-  hold_until_cancelled (task);
+  hold_until_cancelled (task, hold_return_cancelled);
 
   /* From the runner thread: no wait (it cannot join itself). */
   async_runner_shutdown (runner);
@@ -1080,7 +925,7 @@ func_shutdown_self (AsyncRunner *runner,
 static void
 test_shutdown_from_func (void)
 {
-  g_autoptr(Watchdog) dog = watchdog_arm ();
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;

@@ -22,6 +22,8 @@
 
 #include <async-runner.h>
 
+#include "test-util.h"
+
 /* Under valgrind, a forked child's exit-time leak check reports what the
  * parent's threads held (their thread-local data, in a process where
  * they do not exist): real, but neither ours nor avoidable. So a child
@@ -51,15 +53,10 @@ return_int (AsyncRunner *runner,
             GTask       *task,
             gpointer     user_data)
 {
-  GValue value = G_VALUE_INIT;
-
   if (!async_runner_is_runner_thread (runner))
     return FALSE;
 
-  g_value_init (&value, G_TYPE_INT);
-  g_value_set_int (&value, GPOINTER_TO_INT (user_data));
-  g_task_return_value (task, &value);
-  g_value_unset (&value);
+  task_return_int (task, GPOINTER_TO_INT (user_data));
 
   return TRUE;
 }

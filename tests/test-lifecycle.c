@@ -8,79 +8,9 @@
 
 #include <async-runner.h>
 
+#include "test-util.h"
+
 /* ---- Helpers ---- */
-
-static guint
-env_uint (const char *name,
-          guint       default_value)
-{
-  const char *str = g_getenv (name);
-  guint64 value;
-
-  if (str == NULL || *str == '\0')
-    return default_value;
-  if (!g_ascii_string_to_unsigned (str, 10, 1, G_MAXUINT, &value, NULL))
-    g_error ("%s must be a positive integer, not “%s”", name, str);
-
-  return (guint) value;
-}
-
-/* A thread that aborts the test with a message, instead of letting it
- * hang, if it is not disarmed in time. */
-typedef struct
-{
-  GMutex      lock;
-  GCond       cond;
-  gboolean    disarmed;
-  guint       seconds;
-  const char *what;
-  GThread    *thread;
-} Watchdog;
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  Watchdog *dog = data;
-  gint64 deadline = g_get_monotonic_time () + dog->seconds * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&dog->lock);
-  while (!dog->disarmed)
-    {
-      if (!g_cond_wait_until (&dog->cond, &dog->lock, deadline) && !dog->disarmed)
-        g_error ("watchdog: %s did not finish within %u s", dog->what, dog->seconds);
-    }
-  g_mutex_unlock (&dog->lock);
-
-  return NULL;
-}
-
-static Watchdog *
-watchdog_arm (const char *what,
-              guint       seconds)
-{
-  Watchdog *dog = g_new0 (Watchdog, 1);
-
-  g_mutex_init (&dog->lock);
-  g_cond_init (&dog->cond);
-  dog->seconds = seconds;
-  dog->what = what;
-  dog->thread = g_thread_new ("watchdog", watchdog_thread, dog);
-
-  return dog;
-}
-
-static void
-watchdog_disarm (Watchdog *dog)
-{
-  g_mutex_lock (&dog->lock);
-  dog->disarmed = TRUE;
-  g_cond_signal (&dog->cond);
-  g_mutex_unlock (&dog->lock);
-  g_thread_join (dog->thread);
-  g_cond_clear (&dog->cond);
-  g_mutex_clear (&dog->lock);
-  g_free (dog);
-}
 
 /* Open file descriptors. The one that GDir holds while listing is
  * counted every time: it cancels out. */
@@ -208,12 +138,7 @@ return_int (AsyncRunner *runner,
             GTask       *task,
             gpointer     user_data)
 {
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_INT);
-  g_value_set_int (&value, GPOINTER_TO_INT (user_data));
-  g_task_return_value (task, &value);
-  g_value_unset (&value);
+  task_return_int (task, GPOINTER_TO_INT (user_data));
 
   return TRUE;
 }
@@ -234,86 +159,10 @@ return_later (AsyncRunner *runner,
               GTask       *task,
               gpointer     user_data)
 {
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, on_later, g_object_ref (task), g_object_unref);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  g_source_unref (source);
+  attach_source (g_main_context_get_thread_default (), 0,
+                 on_later, g_object_ref (task), g_object_unref);
 
   return TRUE;
-}
-
-/* Holds @task until its cancellable is cancelled, then calls @fire on
- * the thread-default context of the caller (the runner thread).
- *
- * Not a GCancellableSource: in GLib 2.74 one whose last reference goes
- * while its cancellable is being cancelled on another thread resurrects
- * itself for a handler that has already run, and leaks. */
-typedef struct
-{
-  GTask        *task;          /* owned */
-  GCancellable *cancellable;   /* owned */
-  GMainContext *context;       /* owned */
-  gulong        handler;       /* written before any fire can run */
-  void        (*fire) (GTask *task);
-} Hold;
-
-static gboolean
-hold_fire (gpointer data)
-{
-  Hold *hold = data;
-
-  hold->fire (hold->task);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-hold_free (gpointer data)
-{
-  Hold *hold = data;
-
-  g_cancellable_disconnect (hold->cancellable, hold->handler);
-  g_object_unref (hold->task);
-  g_object_unref (hold->cancellable);
-  g_main_context_unref (hold->context);
-  g_free (hold);
-}
-
-/* Any thread: the one that cancelled. */
-static void
-on_hold_cancelled (GCancellable *cancellable,
-                   gpointer      data)
-{
-  Hold *hold = data;
-  GSource *idle = g_idle_source_new ();
-
-  g_source_set_callback (idle, hold_fire, hold, hold_free);
-  g_source_attach (idle, hold->context);
-  g_source_unref (idle);
-}
-
-static void
-hold_until_cancelled (GTask  *task,
-                      void  (*fire) (GTask *task))
-{
-  Hold *hold = g_new0 (Hold, 1);
-
-  g_assert_nonnull (g_task_get_cancellable (task));
-  hold->task = g_object_ref (task);
-  hold->cancellable = g_object_ref (g_task_get_cancellable (task));
-  hold->context = g_main_context_ref_thread_default ();
-  hold->fire = fire;
-  /* Called at once if already cancelled; the idle it adds runs later,
-   * on this thread, so @handler is set by then. */
-  hold->handler = g_cancellable_connect (hold->cancellable, G_CALLBACK (on_hold_cancelled),
-                                         hold, NULL);
-}
-
-static void
-return_cancelled (GTask *task)
-{
-  g_task_return_error_if_cancelled (task);
 }
 
 /* Completes only when cancelled: the runner's timeout ends the call. */
@@ -322,7 +171,7 @@ hold (AsyncRunner *runner,
       GTask       *task,
       gpointer     user_data)
 {
-  hold_until_cancelled (task, return_cancelled);
+  hold_until_cancelled (task, hold_return_cancelled);
 
   return TRUE;
 }
@@ -476,7 +325,7 @@ live_and_die (guint i)
 static void
 test_thread_per_runner (void)
 {
-  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/thread-per-runner", 30);
+  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/thread-per-runner", 30, NULL);
   AsyncRunner *runner;
   Counts before;
   Counts during;
@@ -519,7 +368,7 @@ test_many_runners (void)
 {
   guint n_runners = env_uint ("ASYNC_RUNNER_LIFECYCLE_RUNNERS", 1000);
   /* Under the 120 s of meson's timeout, so that the watchdog speaks first. */
-  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/many-runners", 90);
+  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/many-runners", 90, NULL);
   guint initial_runner_threads;
   Counts before;
   Counts after;

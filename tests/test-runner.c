@@ -9,6 +9,8 @@
 
 #include <async-runner.h>
 
+#include "test-util.h"
+
 /* No test may take longer than this; the watchdog aborts the process
  * instead of letting it hang. */
 #define WATCHDOG_LIMIT_S 60
@@ -137,21 +139,6 @@ watch_context_freed (AsyncRunner *runner,
   g_source_unref (source);
 }
 
-/* Attaches an idle or timeout source to @context. */
-static void
-attach_source (GMainContext   *context,
-               guint           timeout_ms,
-               GSourceFunc     func,
-               gpointer        data,
-               GDestroyNotify  notify)
-{
-  GSource *source = timeout_ms > 0 ? g_timeout_source_new (timeout_ms) : g_idle_source_new ();
-
-  g_source_set_callback (source, func, data, notify);
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
-
 /* After a failed call, @value holds the boolean FALSE (so that bindings
  * can convert it) and must be unset before it is used again. */
 static void
@@ -180,44 +167,6 @@ barrier (AsyncRunner *runner)
 
   g_assert_true (async_runner_run_sync (runner, return_true, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
-}
-
-/* ------------------------------------------------------------------ */
-/* Watchdog                                                             */
-/* ------------------------------------------------------------------ */
-
-static GMutex watchdog_mutex;
-static GCond watchdog_cond;
-static gint64 watchdog_deadline;      /* protected by @watchdog_mutex */
-static char *watchdog_test;           /* protected by @watchdog_mutex */
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  g_mutex_lock (&watchdog_mutex);
-  for (;;)
-    {
-      if (g_get_monotonic_time () >= watchdog_deadline)
-        {
-          g_printerr ("Bail out! watchdog: %s still running after %d s\n",
-                      watchdog_test ? watchdog_test : "(setup)", WATCHDOG_LIMIT_S);
-          abort ();
-        }
-      g_cond_wait_until (&watchdog_cond, &watchdog_mutex, watchdog_deadline);
-    }
-
-  return NULL;
-}
-
-static void
-watchdog_kick (const char *test)
-{
-  g_mutex_lock (&watchdog_mutex);
-  watchdog_deadline = g_get_monotonic_time () + WATCHDOG_LIMIT_S * G_TIME_SPAN_SECOND;
-  g_free (watchdog_test);
-  watchdog_test = g_strdup (test);
-  g_cond_signal (&watchdog_cond);
-  g_mutex_unlock (&watchdog_mutex);
 }
 
 /* ------------------------------------------------------------------ */
@@ -253,13 +202,8 @@ return_int (AsyncRunner *runner,
             GTask       *task,
             gpointer     user_data)
 {
-  GValue value = G_VALUE_INIT;
-
   g_assert_true (async_runner_is_runner_thread (runner));
-  g_value_init (&value, G_TYPE_INT);
-  g_value_set_int (&value, GPOINTER_TO_INT (user_data));
-  g_task_return_value (task, &value);
-  g_value_unset (&value);
+  task_return_int (task, GPOINTER_TO_INT (user_data));
 
   return TRUE;
 }
@@ -293,12 +237,8 @@ static gboolean
 return_int_later_cb (gpointer user_data)
 {
   GTask *task = user_data;
-  GValue value = G_VALUE_INIT;
 
-  g_value_init (&value, G_TYPE_INT);
-  g_value_set_int (&value, GPOINTER_TO_INT (g_task_get_task_data (task)));
-  g_task_return_value (task, &value);
-  g_value_unset (&value);
+  task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
 
   return G_SOURCE_REMOVE;
 }
@@ -1932,12 +1872,6 @@ test_programmer_errors (void)
 
 /* ------------------------------------------------------------------ */
 
-typedef struct
-{
-  const char *path;
-  GTestFunc   func;
-} TestCase;
-
 static const TestCase tests[] = {
   /* First: the race must be on the default runner's first use. */
   { "/AsyncRunner/Runner/get-default-race", test_get_default },
@@ -1981,28 +1915,13 @@ static const TestCase tests[] = {
   { "/AsyncRunner/Runner/programmer-errors", test_programmer_errors },
 };
 
-static void
-run_test (gconstpointer data)
-{
-  const TestCase *test = data;
-
-  watchdog_kick (test->path);
-  test->func ();
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  gsize i;
-
   g_test_init (&argc, &argv, NULL);
 
-  watchdog_kick (NULL);
-  g_thread_unref (g_thread_new ("watchdog", watchdog_thread, NULL));
-
-  for (i = 0; i < G_N_ELEMENTS (tests); i++)
-    g_test_add_data_func (tests[i].path, &tests[i], run_test);
+  add_watched_tests (tests, G_N_ELEMENTS (tests), WATCHDOG_LIMIT_S);
 
   return g_test_run ();
 }

@@ -18,6 +18,8 @@
 
 #include <async-runner.h>
 
+#include "test-util.h"
+
 #define MAX_THREADS 16
 
 /* Completion delays, in milliseconds, far below the runner's timeout. */
@@ -28,86 +30,6 @@
 #define SHUTDOWN_BOUND_US G_TIME_SPAN_SECOND
 
 /* ---- Helpers shared by the tests of this file ---- */
-
-static guint
-env_uint (const char *name,
-          guint       default_value)
-{
-  const char *str = g_getenv (name);
-  guint64 value;
-
-  if (str == NULL || *str == '\0')
-    return default_value;
-  if (!g_ascii_string_to_unsigned (str, 10, 1, G_MAXUINT, &value, NULL))
-    g_error ("%s must be a positive integer, not “%s”", name, str);
-
-  return (guint) value;
-}
-
-/* A thread that aborts the test with a message, instead of letting it
- * hang, if it is not disarmed in time. */
-typedef struct
-{
-  GMutex      lock;
-  GCond       cond;
-  gboolean    disarmed;
-  guint       seconds;
-  const char *what;
-  void      (*report) (void);
-  GThread    *thread;
-} Watchdog;
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  Watchdog *dog = data;
-  gint64 deadline = g_get_monotonic_time () + dog->seconds * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&dog->lock);
-  while (!dog->disarmed)
-    {
-      if (!g_cond_wait_until (&dog->cond, &dog->lock, deadline) && !dog->disarmed)
-        {
-          if (dog->report != NULL)
-            dog->report ();
-          g_error ("watchdog: %s did not finish within %u s: a call hangs",
-                   dog->what, dog->seconds);
-        }
-    }
-  g_mutex_unlock (&dog->lock);
-
-  return NULL;
-}
-
-static Watchdog *
-watchdog_arm (const char  *what,
-              guint        seconds,
-              void       (*report) (void))
-{
-  Watchdog *dog = g_new0 (Watchdog, 1);
-
-  g_mutex_init (&dog->lock);
-  g_cond_init (&dog->cond);
-  dog->seconds = seconds;
-  dog->what = what;
-  dog->report = report;
-  dog->thread = g_thread_new ("watchdog", watchdog_thread, dog);
-
-  return dog;
-}
-
-static void
-watchdog_disarm (Watchdog *dog)
-{
-  g_mutex_lock (&dog->lock);
-  dog->disarmed = TRUE;
-  g_cond_signal (&dog->cond);
-  g_mutex_unlock (&dog->lock);
-  g_thread_join (dog->thread);
-  g_cond_clear (&dog->cond);
-  g_mutex_clear (&dog->lock);
-  g_free (dog);
-}
 
 /* Polls @counter until it is at least @min (at most @max) or @seconds
  * pass. */
@@ -275,79 +197,9 @@ static void
 op_complete_later (GTask *task,
                    guint  delay_ms)
 {
-  GSource *source = delay_ms > 0 ? g_timeout_source_new (delay_ms) : g_idle_source_new ();
-
   g_assert_true (g_main_context_get_thread_default () != NULL);
-  g_source_set_callback (source, on_later, g_object_ref (task), g_object_unref);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  g_source_unref (source);
-}
-
-/* Holds @task until its cancellable is cancelled, then calls @fire on
- * the thread-default context of the caller (the runner thread).
- *
- * Not a GCancellableSource: in GLib 2.74 one whose last reference goes
- * while its cancellable is being cancelled on another thread resurrects
- * itself for a handler that has already run, and leaks. */
-typedef struct
-{
-  GTask        *task;          /* owned */
-  GCancellable *cancellable;   /* owned */
-  GMainContext *context;       /* owned */
-  gulong        handler;       /* written before any fire can run */
-  void        (*fire) (GTask *task);
-} Hold;
-
-static gboolean
-hold_fire (gpointer data)
-{
-  Hold *hold = data;
-
-  hold->fire (hold->task);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-hold_free (gpointer data)
-{
-  Hold *hold = data;
-
-  g_cancellable_disconnect (hold->cancellable, hold->handler);
-  g_object_unref (hold->task);
-  g_object_unref (hold->cancellable);
-  g_main_context_unref (hold->context);
-  g_free (hold);
-}
-
-/* Any thread: the one that cancelled. */
-static void
-on_hold_cancelled (GCancellable *cancellable,
-                   gpointer      data)
-{
-  Hold *hold = data;
-  GSource *idle = g_idle_source_new ();
-
-  g_source_set_callback (idle, hold_fire, hold, hold_free);
-  g_source_attach (idle, hold->context);
-  g_source_unref (idle);
-}
-
-static void
-hold_until_cancelled (GTask  *task,
-                      void  (*fire) (GTask *task))
-{
-  Hold *hold = g_new0 (Hold, 1);
-
-  g_assert_nonnull (g_task_get_cancellable (task));
-  hold->task = g_object_ref (task);
-  hold->cancellable = g_object_ref (g_task_get_cancellable (task));
-  hold->context = g_main_context_ref_thread_default ();
-  hold->fire = fire;
-  /* Called at once if already cancelled; the idle it adds runs later,
-   * on this thread, so @handler is set by then. */
-  hold->handler = g_cancellable_connect (hold->cancellable, G_CALLBACK (on_hold_cancelled),
-                                         hold, NULL);
+  attach_source (g_main_context_get_thread_default (), delay_ms,
+                 on_later, g_object_ref (task), g_object_unref);
 }
 
 /* The operation's cancellable was cancelled (the call was cancelled,

@@ -14,9 +14,9 @@
  * Set ASYNC_RUNNER_TEST_QUICK to run fewer rounds (under valgrind).
  */
 
-#include <stdlib.h>
-
 #include <async-runner.h>
+
+#include "test-util.h"
 
 #include "async-runner-call-private.h"
 #include "async-runner-loop-private.h"
@@ -34,44 +34,6 @@ static guint
 rounds (guint normal)
 {
   return quick ? MAX (normal / 40, 50) : normal;
-}
-
-/* ------------------------------------------------------------------ */
-/* Watchdog                                                             */
-/* ------------------------------------------------------------------ */
-
-static GMutex watchdog_mutex;
-static GCond watchdog_cond;
-static gint64 watchdog_deadline;      /* protected by @watchdog_mutex */
-static char *watchdog_test;           /* protected by @watchdog_mutex */
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  g_mutex_lock (&watchdog_mutex);
-  for (;;)
-    {
-      if (g_get_monotonic_time () >= watchdog_deadline)
-        {
-          g_printerr ("Bail out! watchdog: %s still running after %d s\n",
-                      watchdog_test ? watchdog_test : "(setup)", WATCHDOG_LIMIT_S);
-          abort ();
-        }
-      g_cond_wait_until (&watchdog_cond, &watchdog_mutex, watchdog_deadline);
-    }
-
-  return NULL;
-}
-
-static void
-watchdog_kick (const char *test)
-{
-  g_mutex_lock (&watchdog_mutex);
-  watchdog_deadline = g_get_monotonic_time () + WATCHDOG_LIMIT_S * G_TIME_SPAN_SECOND;
-  g_free (watchdog_test);
-  watchdog_test = g_strdup (test);
-  g_cond_signal (&watchdog_cond);
-  g_mutex_unlock (&watchdog_mutex);
 }
 
 /* ------------------------------------------------------------------ */
@@ -541,12 +503,6 @@ test_park_only_forced (void)
 
 /* ------------------------------------------------------------------ */
 
-typedef struct
-{
-  const char *path;
-  GTestFunc   func;
-} TestCase;
-
 static const TestCase tests[] = {
   { "/AsyncRunner/Wait/deadline-expiry-spin", test_deadline_expiry_spin },
   { "/AsyncRunner/Wait/deadline-expiry-park", test_deadline_expiry_park },
@@ -562,29 +518,14 @@ static const TestCase tests[] = {
   { "/AsyncRunner/Wait/park-only-forced", test_park_only_forced },
 };
 
-static void
-run_test (gconstpointer data)
-{
-  const TestCase *test = data;
-
-  watchdog_kick (test->path);
-  test->func ();
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  gsize i;
-
   g_test_init (&argc, &argv, NULL);
   quick = g_getenv ("ASYNC_RUNNER_TEST_QUICK") != NULL;
 
-  watchdog_kick (NULL);
-  g_thread_unref (g_thread_new ("watchdog", watchdog_thread, NULL));
-
-  for (i = 0; i < G_N_ELEMENTS (tests); i++)
-    g_test_add_data_func (tests[i].path, &tests[i], run_test);
+  add_watched_tests (tests, G_N_ELEMENTS (tests), WATCHDOG_LIMIT_S);
 
   return g_test_run ();
 }

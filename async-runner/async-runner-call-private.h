@@ -53,8 +53,7 @@ struct _AsyncRunnerCall
   AsyncRunnerFunc       func;          /* exactly one of @func and @start */
   AsyncRunnerStartFunc  start;
   gpointer              user_data;
-  GCancellable         *cancellable;   /* given to the operation; never NULL */
-  guint                 owns_cancellable : 1;
+  GCancellable         *cancellable;   /* the operation's own, never NULL */
   guint                 want_value : 1;
   guint                 nested : 1;    /* waited for by iterating the loop */
 
@@ -64,6 +63,7 @@ struct _AsyncRunnerCall
   /* Runner thread only */
   GTask                *task;          /* run_sync: made before dispatch */
   GList                 inflight_link; /* started, not known to have ended */
+  gpointer              ticket;        /* call_sync: what the operation calls back with */
   guint                 inflight : 1;
   guint                 op_pending : 1; /* call_sync: callback not yet run */
   guint                 task_done : 1;  /* run_sync: the task's callback ran */
@@ -94,6 +94,7 @@ void             _async_runner_call_settle       (AsyncRunnerCall      *call);
 void             _async_runner_call_prepare      (AsyncRunnerCall      *call);
 void             _async_runner_call_run          (AsyncRunnerCall      *call);
 void             _async_runner_call_discard      (AsyncRunnerCall      *call);
+void             _async_runner_call_forget_op    (AsyncRunnerCall      *call);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsyncRunnerCall, _async_runner_call_unref)
 

@@ -121,7 +121,7 @@ _async_runner_call_abort (AsyncRunnerCall *call,
     return FALSE;
 
   call->error = g_error_new_literal (G_IO_ERROR, code, message);
-  if (call->owns_cancellable)
+  if (call->cancellable != NULL)
     g_cancellable_cancel (call->cancellable);
   _async_runner_call_publish (call);
 
@@ -361,14 +361,35 @@ _async_runner_call_discard (AsyncRunnerCall *call)
     }
 }
 
+/* What a call_sync operation calls back with (runner thread only). It
+ * outlives the call when a start function returned FALSE: the callback may
+ * still come if the function started something after all, and then finds
+ * no call. Such tickets are kept by the loop and freed when it stops. */
+typedef struct
+{
+  AsyncRunnerCall *call;   /* kept alive by the in-flight list */
+  GList            link;   /* the loop's detached tickets */
+} OpTicket;
+
 /* Runner thread, callback of a call_sync operation. */
 static void
 on_async_ready (GObject      *source_object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  AsyncRunnerCall *call = user_data;   /* kept alive by the in-flight list */
+  OpTicket *ticket = user_data;
+  AsyncRunnerCall *call = ticket->call;
 
+  if (call == NULL)
+    {
+      _async_runner_loop_forget_ticket (_async_runner_loop_get_current (), &ticket->link);
+      g_free (ticket);
+      return;
+    }
+
+  g_free (ticket);
+
+  call->ticket = NULL;
   call->op_pending = FALSE;
 
   if (_async_runner_call_claim (call))
@@ -377,6 +398,23 @@ on_async_ready (GObject      *source_object,
       _async_runner_call_publish (call);
     }
 
+  _async_runner_loop_untrack (call->loop, call);
+}
+
+/* Runner thread: the operation of @call will not call back, or if it
+ * does, it must find no call. */
+void
+_async_runner_call_forget_op (AsyncRunnerCall *call)
+{
+  OpTicket *ticket = g_steal_pointer (&call->ticket);
+
+  if (ticket == NULL)
+    return;
+
+  ticket->call = NULL;
+  ticket->link.data = ticket;
+  _async_runner_loop_keep_ticket (call->loop, &ticket->link);
+  call->op_pending = FALSE;
   _async_runner_loop_untrack (call->loop, call);
 }
 
@@ -441,17 +479,24 @@ _async_runner_call_run (AsyncRunnerCall *call)
     {
       gboolean started;
 
+      OpTicket *ticket = g_new0 (OpTicket, 1);
+
       /* Tracked first: the operation may call back before start returns,
        * and the in-flight list keeps the call alive for the callback. */
+      ticket->call = call;
+      call->ticket = ticket;
       call->op_pending = TRUE;
       _async_runner_loop_track (call->loop, call);
 
       started = call->start (call->runner, call->user_data, call->cancellable,
-                             on_async_ready, call);
+                             on_async_ready, ticket);
       end_run (call);
 
       if (!started)
-        _async_runner_call_abort (call, G_IO_ERROR_FAILED,
-                                  "The AsyncRunnerStartFunc did not start the operation");
+        {
+          _async_runner_call_abort (call, G_IO_ERROR_FAILED,
+                                    "The AsyncRunnerStartFunc did not start the operation");
+          _async_runner_call_forget_op (call);
+        }
     }
 }

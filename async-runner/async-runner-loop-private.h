@@ -14,7 +14,6 @@ AsyncRunnerLoop *_async_runner_loop_new             (void);
 AsyncRunnerLoop *_async_runner_loop_ref             (AsyncRunnerLoop *loop);
 void             _async_runner_loop_unref           (AsyncRunnerLoop *loop);
 GMainContext    *_async_runner_loop_get_context     (AsyncRunnerLoop *loop);
-GCancellable    *_async_runner_loop_get_cancellable (AsyncRunnerLoop *loop);
 AsyncRunnerSpin *_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop);
 gint             _async_runner_loop_get_runner_cpu  (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_current      (AsyncRunnerLoop *loop);
@@ -26,6 +25,11 @@ void             _async_runner_loop_track           (AsyncRunnerLoop *loop,
                                                      AsyncRunnerCall *call);
 void             _async_runner_loop_untrack         (AsyncRunnerLoop *loop,
                                                      AsyncRunnerCall *call);
+void             _async_runner_loop_keep_ticket     (AsyncRunnerLoop *loop,
+                                                     GList           *link);
+void             _async_runner_loop_forget_ticket   (AsyncRunnerLoop *loop,
+                                                     GList           *link);
+AsyncRunnerLoop *_async_runner_loop_get_current     (void);
 void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
 void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);

@@ -34,7 +34,6 @@ struct _AsyncRunnerLoop
   gatomicrefcount   ref_count;
   GMainContext     *context;       /* immutable */
   GSource          *source;        /* immutable: dispatches submitted calls */
-  GCancellable     *cancellable;   /* immutable: cancelled at shutdown */
   AsyncRunnerSpin   runner_spin;   /* the runner thread waiting for calls */
   AsyncRunnerSpin   caller_spin;   /* callers waiting for their outcome */
 
@@ -48,14 +47,16 @@ struct _AsyncRunnerLoop
   gint              caller_cpu;    /* atomic: where the last call was submitted */
 
   GMutex            lock;
-  GCond             started_cond;  /* with @lock */
+  GCond             cond;          /* with @lock: @started or @exited changed */
   gboolean          started;       /* protected by @lock: the thread owns @context */
+  gboolean          exited;        /* protected by @lock: the thread has drained */
   GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
 
   /* Runner thread only */
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
   GQueue            inflight;      /* started calls, each holding a reference */
+  GQueue            tickets;       /* callbacks of failed starts, in case they come */
   gint64            polled_at;     /* monotonic time of the last real poll */
   guint             inflight_pruned; /* length after the last pruning */
 };
@@ -294,8 +295,10 @@ loop_drain (AsyncRunnerLoop *loop)
   const char *closed = "The AsyncRunner was shut down";
   AsyncRunnerCall *call;
   gint64 deadline = g_get_monotonic_time () + DRAIN_GRACE_US;
+  GPtrArray *inflight;
   GSource *wake;
   GList *l;
+  guint i;
 
   take_submitted (loop, CLOSED_STACK (loop));
   while ((call = pop_ready (loop)) != NULL)
@@ -304,18 +307,25 @@ loop_drain (AsyncRunnerLoop *loop)
       _async_runner_call_unref (call);
     }
 
+  /* Aborting cancels the operation, whose handlers may call back and so
+   * change the list: walk a snapshot. */
+  inflight = g_ptr_array_new_with_free_func ((GDestroyNotify) _async_runner_call_unref);
   for (l = loop->inflight.head; l != NULL; l = l->next)
-    _async_runner_call_abort (l->data, G_IO_ERROR_CLOSED, closed);
-
-  g_cancellable_cancel (loop->cancellable);
+    g_ptr_array_add (inflight, _async_runner_call_ref (l->data));
+  for (i = 0; i < inflight->len; i++)
+    _async_runner_call_abort (g_ptr_array_index (inflight, i), G_IO_ERROR_CLOSED, closed);
+  g_ptr_array_unref (inflight);
 
   wake = g_timeout_source_new (DRAIN_GRACE_US / G_TIME_SPAN_MILLISECOND);
   g_source_set_callback (wake, drain_deadline_cb, NULL, NULL);
   g_source_attach (wake, loop->context);
 
-  while (g_main_context_pending (loop->context) ||
-         ((loop->inflight.length > 0 || g_atomic_int_get (&loop->live_tasks) > 0) &&
-          g_get_monotonic_time () < deadline))
+  /* Bounded in every case: a source that is always ready (a user's idle
+   * that never stops) must not keep the thread from being joined. */
+  while (g_get_monotonic_time () < deadline &&
+         (g_main_context_pending (loop->context) ||
+          loop->inflight.length > 0 ||
+          g_atomic_int_get (&loop->live_tasks) > 0))
     g_main_context_iteration (loop->context, TRUE);
 
   g_source_destroy (wake);
@@ -328,8 +338,13 @@ loop_drain (AsyncRunnerLoop *loop)
       call = l->data;
       call->inflight = FALSE;
       call->op_pending = FALSE;
+      g_clear_pointer (&call->ticket, g_free);
       _async_runner_call_unref (call);
     }
+
+  /* Likewise for the callbacks that failed starts might still have made. */
+  while ((l = g_queue_pop_head_link (&loop->tickets)) != NULL)
+    g_free (l->data);
 }
 
 static gpointer
@@ -342,13 +357,18 @@ loop_thread (gpointer data)
 
   g_mutex_lock (&loop->lock);
   loop->started = TRUE;
-  g_cond_signal (&loop->started_cond);
+  g_cond_broadcast (&loop->cond);
   g_mutex_unlock (&loop->lock);
 
   while (!g_atomic_int_get (&loop->quit))
     g_main_context_iteration (loop->context, TRUE);
 
   loop_drain (loop);
+
+  g_mutex_lock (&loop->lock);
+  loop->exited = TRUE;
+  g_cond_broadcast (&loop->cond);
+  g_mutex_unlock (&loop->lock);
 
   g_main_context_pop_thread_default (loop->context);
   g_private_set (&current_loop, NULL);
@@ -366,12 +386,12 @@ _async_runner_loop_new (void)
   loop->runner_cpu = -1;
   loop->caller_cpu = -1;
   g_mutex_init (&loop->lock);
-  g_cond_init (&loop->started_cond);
+  g_cond_init (&loop->cond);
   g_queue_init (&loop->inflight);
+  g_queue_init (&loop->tickets);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
 
-  loop->cancellable = g_cancellable_new ();
   loop->context = g_main_context_new ();
   g_main_context_set_poll_func (loop->context, loop_poll);
 
@@ -386,7 +406,7 @@ _async_runner_loop_new (void)
   g_mutex_lock (&loop->lock);
   loop->thread = g_thread_new ("async-runner", loop_thread, _async_runner_loop_ref (loop));
   while (!loop->started)
-    g_cond_wait (&loop->started_cond, &loop->lock);
+    g_cond_wait (&loop->cond, &loop->lock);
   g_mutex_unlock (&loop->lock);
 
   return loop;
@@ -411,9 +431,8 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
   g_main_context_unref (loop->context);
-  g_object_unref (loop->cancellable);
   g_clear_pointer (&loop->thread, g_thread_unref);
-  g_cond_clear (&loop->started_cond);
+  g_cond_clear (&loop->cond);
   g_mutex_clear (&loop->lock);
   g_free (loop);
 }
@@ -422,12 +441,6 @@ GMainContext *
 _async_runner_loop_get_context (AsyncRunnerLoop *loop)
 {
   return loop->context;
-}
-
-GCancellable *
-_async_runner_loop_get_cancellable (AsyncRunnerLoop *loop)
-{
-  return loop->cancellable;
 }
 
 AsyncRunnerSpin *
@@ -533,6 +546,28 @@ _async_runner_loop_untrack (AsyncRunnerLoop *loop,
   _async_runner_call_unref (call);
 }
 
+/* Runner thread: keeps the ticket of a failed start, whose callback
+ * cannot be ruled out, until the callback comes or the loop stops. */
+void
+_async_runner_loop_keep_ticket (AsyncRunnerLoop *loop,
+                                GList           *link)
+{
+  g_queue_push_tail_link (&loop->tickets, link);
+}
+
+void
+_async_runner_loop_forget_ticket (AsyncRunnerLoop *loop,
+                                  GList           *link)
+{
+  g_queue_unlink (&loop->tickets, link);
+}
+
+AsyncRunnerLoop *
+_async_runner_loop_get_current (void)
+{
+  return g_private_get (&current_loop);
+}
+
 void
 _async_runner_loop_task_started (AsyncRunnerLoop *loop)
 {
@@ -556,13 +591,22 @@ _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
   GThread *thread;
 
   g_mutex_lock (&loop->lock);
+  g_atomic_int_set (&loop->quit, TRUE);
   thread = g_steal_pointer (&loop->thread);
+
+  /* Shut down already, or right now by another thread: return once the
+   * runner has stopped, as the first caller does (the runner thread itself
+   * cannot wait for that). */
+  if (thread == NULL)
+    {
+      if (!_async_runner_loop_is_current (loop))
+        while (!loop->exited)
+          g_cond_wait (&loop->cond, &loop->lock);
+      g_mutex_unlock (&loop->lock);
+      return;
+    }
   g_mutex_unlock (&loop->lock);
 
-  if (thread == NULL)
-    return;
-
-  g_atomic_int_set (&loop->quit, TRUE);
   g_main_context_wakeup (loop->context);
 
   if (thread == g_thread_self ())

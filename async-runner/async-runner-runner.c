@@ -131,6 +131,7 @@ static void
 after_fork_in_child (void)
 {
   g_atomic_int_inc (&fork_generation);
+  _async_runner_spin_after_fork ();
   g_mutex_unlock (&default_lock);
 }
 #endif
@@ -473,15 +474,9 @@ async_runner_call (AsyncRunner      *self,
   if (timeout_ms > 0)
     deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
 
-  /* The operation gets a cancellable of its own only if this call can
-   * end early; otherwise the runner's, which shutdown cancels. */
-  if (cancellable != NULL || timeout_ms > 0)
-    {
-      call->cancellable = g_cancellable_new ();
-      call->owns_cancellable = TRUE;
-    }
-  else
-    call->cancellable = g_object_ref (_async_runner_loop_get_cancellable (self->loop));
+  /* The operation's own: it may cancel it too, without touching any
+   * other call. */
+  call->cancellable = g_cancellable_new ();
 
   nested = _async_runner_loop_is_current (self->loop);
   call->nested = nested;
@@ -559,11 +554,13 @@ async_runner_call (AsyncRunner      *self,
  * fails the call with %G_IO_ERROR_INVALID_DATA.
  *
  * Cancelling @cancellable, from any thread, makes the call return
- * %G_IO_ERROR_CANCELLED at once even if the operation ignores it; the
- * task's own cancellable (g_task_get_cancellable()) is cancelled then and
- * a result that arrives later is dropped. The same happens with
- * %G_IO_ERROR_TIMED_OUT when the [property@AsyncRunner.Runner:timeout]
- * expires, and with %G_IO_ERROR_CLOSED when the runner shuts down.
+ * %G_IO_ERROR_CANCELLED at once even if the operation ignores it (if
+ * @func itself is still running, as soon as it returns); the task's own
+ * cancellable (g_task_get_cancellable()), which belongs to this call alone,
+ * is cancelled then and a result that arrives later is dropped. The same
+ * happens with %G_IO_ERROR_TIMED_OUT when the
+ * [property@AsyncRunner.Runner:timeout] expires, and with
+ * %G_IO_ERROR_CLOSED when the runner shuts down.
  *
  * The calling thread sleeps (after spinning briefly) and its own context
  * is not iterated. Called on the runner thread, the call iterates the
@@ -670,14 +667,16 @@ async_runner_call_sync (AsyncRunner           *self,
  * Stops the runner: every call in flight returns at once (with
  * %G_IO_ERROR_CLOSED, or with its result if it already had one), later
  * calls fail with %G_IO_ERROR_CLOSED, operations in flight are cancelled
- * and the thread is joined after giving them a short grace period to
- * complete.
+ * and the thread is joined after giving them a grace period of at most
+ * 100 milliseconds to complete.
  *
- * Called on the runner thread itself, it does not wait: the thread exits
- * as soon as the current function or callback returns.
+ * Called on the runner thread itself, it does not wait: once the current
+ * function or callback returns, the thread ends the pending calls, gives
+ * the operations the same grace period and exits.
  *
- * Calling it again does nothing. Dropping the last reference to the
- * runner shuts it down. Do not shut down the default runner.
+ * Calling it again, even concurrently, returns once the runner has
+ * stopped. Dropping the last reference to the runner shuts it down. Do
+ * not shut down the default runner.
  *
  * This function is thread-safe.
  *

@@ -80,7 +80,9 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  * then.
  *
  * Returns: %TRUE if the operation was started; %FALSE if it could not be,
- *   which fails the call at once with %G_IO_ERROR_FAILED
+ *   which fails the call at once with %G_IO_ERROR_FAILED (in case
+ *   @callback is called anyway, the runner keeps a few bytes to receive it
+ *   until it shuts down)
  *
  * Since: 1.0
  */

@@ -37,6 +37,7 @@ void     _async_runner_spin_end              (void);
 void     _async_runner_spin_learn            (AsyncRunnerSpin *spin,
                                               gint64           waited_us);
 void     _async_runner_spin_set_max_spinners (gint             max_spinners);
+void     _async_runner_spin_after_fork       (void);
 
 /* How many rounds a spinner only pauses before it starts yielding its
  * core each round: when the machine has more runnable threads than cores,

@@ -63,6 +63,13 @@ _async_runner_spin_begin (AsyncRunnerSpin *spin,
   return now + budget;
 }
 
+/* In the child of fork(): the threads that were spinning are not there. */
+void
+_async_runner_spin_after_fork (void)
+{
+  g_atomic_int_set (&spinners, 0);
+}
+
 void
 _async_runner_spin_end (void)
 {

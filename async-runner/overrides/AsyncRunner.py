@@ -389,10 +389,10 @@ def _soon(runner, function, *args):
     """Runner thread: calls ``function(*args)`` from an idle source, once the
     function that the core is calling has returned.
 
-    The functions given to run_sync() and call_sync() are (scope call)
-    callbacks: PyGObject frees them as soon as the call returns, which may
-    happen while they still run on the runner thread if the call ends
-    meanwhile. So they only schedule the work and return.
+    The functions given to run_sync() and call_sync() only schedule the
+    work and return: the call's own timeout and Ctrl-C handling can then end
+    the call promptly even while the Python work runs, since the core makes
+    a caller wait for the function it gave only while that function runs.
     """
     def dispatch(*unused):
         function(*args)

@@ -947,6 +947,181 @@ test_shutdown_from_func (void)
   assert_holds_released ();
 }
 
+/* ---- /AsyncRunner/Edge/shutdown-with-busy-source ---- */
+
+static gboolean
+idle_forever (gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A source on the runner context that is always ready (a user's idle that
+ * never stops) must not keep shutdown from joining the thread. */
+static void
+test_shutdown_with_busy_source (void)
+{
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GError) error = NULL;
+  gint runs = 0;
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, idle_forever, &runs, NULL);
+  g_source_attach (idle, async_runner_get_context (runner));
+  g_source_unref (idle);
+
+  while (g_atomic_int_get (&runs) == 0)
+    g_thread_yield ();
+
+  async_runner_shutdown (runner);
+
+  g_assert_false (async_runner_run_sync (runner, func_never, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+}
+
+/* ---- /AsyncRunner/Edge/own-cancellable-per-call ---- */
+
+static gboolean
+func_cancel_own (AsyncRunner *runner,
+                 GTask       *task,
+                 gpointer     user_data)
+{
+  GCancellable **seen = user_data;
+
+  *seen = g_object_ref (g_task_get_cancellable (task));
+  g_cancellable_cancel (g_task_get_cancellable (task));
+  g_task_return_boolean (task, TRUE);
+
+  return TRUE;
+}
+
+static gboolean
+func_report_cancelled (AsyncRunner *runner,
+                       GTask       *task,
+                       gpointer     user_data)
+{
+  GCancellable **seen = user_data;
+
+  *seen = g_object_ref (g_task_get_cancellable (task));
+  if (g_cancellable_is_cancelled (*seen))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "given a cancelled cancellable");
+  else
+    g_task_return_boolean (task, TRUE);
+
+  return TRUE;
+}
+
+/* An operation that cancels the cancellable it was given (to stop work
+ * of its own) affects no other call: every call gets its own, even
+ * without a caller's cancellable or a timeout. */
+static void
+test_own_cancellable_per_call (void)
+{
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GCancellable) first = NULL;
+  g_autoptr(GCancellable) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (async_runner_run_sync (runner, func_cancel_own, &first, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_cancellable_is_cancelled (first));
+
+  g_assert_true (async_runner_run_sync (runner, func_report_cancelled, &second, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (second != first);
+  g_assert_false (g_cancellable_is_cancelled (second));
+}
+
+/* ---- /AsyncRunner/Edge/failed-start-releases-call ---- */
+
+static void
+count_freed (gpointer  data,
+             GObject  *where_the_object_was)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static gboolean
+start_refuse_watched (AsyncRunner         *runner,
+                      gpointer             user_data,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             callback_data)
+{
+  /* The call owns @cancellable: once the call is freed, so is it. */
+  g_object_weak_ref (G_OBJECT (cancellable), count_freed, user_data);
+
+  return FALSE;
+}
+
+static gboolean
+func_return_true (AsyncRunner *runner,
+                  GTask       *task,
+                  gpointer     user_data)
+{
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+/* A start function that returns FALSE fails its call, and the runner
+ * does not keep the call (and what it holds) until it shuts down. */
+static void
+test_failed_start_releases_call (void)
+{
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  gint freed = 0;
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+
+      result = async_runner_call_sync (runner, start_refuse_watched, &freed, NULL, &error);
+      g_assert_null (result);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+    }
+
+  /* The runner drops its last references on its own thread, after the
+   * callers returned: a call that runs after them sees them done. */
+  g_assert_true (async_runner_run_sync (runner, func_return_true, NULL, NULL, NULL, NULL));
+  g_assert_cmpint (g_atomic_int_get (&freed), ==, 100);
+}
+
+/* ---- /AsyncRunner/Edge/concurrent-shutdown ---- */
+
+static gpointer
+shutdown_thread (gpointer data)
+{
+  async_runner_shutdown (data);
+  return NULL;
+}
+
+/* Two threads shut a runner down at once: each returns only once the
+ * runner has stopped, so a call made right after either fails. */
+static void
+test_concurrent_shutdown (void)
+{
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 60, NULL);
+  guint round;
+
+  for (round = 0; round < 50; round++)
+    {
+      g_autoptr(AsyncRunner) runner = async_runner_new ();
+      g_autoptr(GError) error = NULL;
+      GThread *other = g_thread_new ("shutdown", shutdown_thread, runner);
+
+      async_runner_shutdown (runner);
+      g_assert_false (async_runner_run_sync (runner, func_return_true, NULL, NULL, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+
+      g_thread_join (other);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -961,6 +1136,10 @@ main (int   argc,
   g_test_add_func ("/AsyncRunner/Edge/shutdown-from-func", test_shutdown_from_func);
   g_test_add_func ("/AsyncRunner/Edge/func-not-running-after-return-race", test_func_not_running_after_return_race);
   g_test_add_func ("/AsyncRunner/Edge/func-not-running-after-return", test_func_not_running_after_return);
+  g_test_add_func ("/AsyncRunner/Edge/shutdown-with-busy-source", test_shutdown_with_busy_source);
+  g_test_add_func ("/AsyncRunner/Edge/own-cancellable-per-call", test_own_cancellable_per_call);
+  g_test_add_func ("/AsyncRunner/Edge/failed-start-releases-call", test_failed_start_releases_call);
+  g_test_add_func ("/AsyncRunner/Edge/concurrent-shutdown", test_concurrent_shutdown);
 
   return g_test_run ();
 }

@@ -471,8 +471,9 @@ test_deadline_expiry_park (void)
 /* The spinning knob itself                                             */
 /* ------------------------------------------------------------------ */
 
-/* Setting the maximum number of spinners to 0 must force the park path:
- * the park-only tests above rely on it. */
+/* Setting the maximum number of spinners to 0 must refuse every spinner:
+ * the "no spinning" tests above rely on it. (A waiter refused spinning
+ * may still yield its core for a while before it parks.) */
 static void
 test_park_only_forced (void)
 {

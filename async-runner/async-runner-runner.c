@@ -476,7 +476,7 @@ async_runner_call (AsyncRunner      *self,
 
   /* The operation's own: it may cancel it too, without touching any
    * other call. */
-  call->cancellable = g_cancellable_new ();
+  call->cancellable = _async_runner_loop_take_cancellable (self->loop);
 
   nested = _async_runner_loop_is_current (self->loop);
   call->nested = nested;

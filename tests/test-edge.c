@@ -1122,6 +1122,70 @@ test_concurrent_shutdown (void)
     }
 }
 
+/* ---- /AsyncRunner/Edge/no-reuse-of-used-cancellable ---- */
+
+static void
+count_stale_handler (GCancellable *cancellable,
+                     gpointer      data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static gboolean
+func_connect_and_forget (AsyncRunner *runner,
+                         GTask       *task,
+                         gpointer     user_data)
+{
+  /* Never disconnected: the cancellable must not serve another call. */
+  g_signal_connect (g_task_get_cancellable (task), "cancelled",
+                    G_CALLBACK (count_stale_handler), user_data);
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static gboolean
+func_hold_then_cancel (AsyncRunner *runner,
+                       GTask       *task,
+                       gpointer     user_data)
+{
+  /* The caller's cancellation wins, so the operation's cancellable is
+   * cancelled, running whatever handlers it has. */
+  hold_until_cancelled (task, hold_return_cancelled);
+  g_cancellable_cancel (user_data);
+  return TRUE;
+}
+
+/* The runner reuses the cancellables of finished calls, but only those as
+ * good as new: one left with a handler connected (or cancelled) is never
+ * given to another call, whose cancellation would run that handler. */
+static void
+test_no_reuse_of_used_cancellable (void)
+{
+  g_autoptr(Watchdog) dog = watchdog_arm (g_test_get_path (), 30, NULL);
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  gint stale_hits = 0;
+  guint i;
+
+  for (i = 0; i < 20; i++)
+    g_assert_true (async_runner_run_sync (runner, func_connect_and_forget, &stale_hits,
+                                          NULL, NULL, NULL));
+
+  for (i = 0; i < 50; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (async_runner_run_sync (runner, func_hold_then_cancel, cancellable,
+                                             cancellable, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    }
+
+  g_assert_cmpint (g_atomic_int_get (&stale_hits), ==, 0);
+  async_runner_shutdown (runner);
+  assert_holds_released ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1140,6 +1204,7 @@ main (int   argc,
   g_test_add_func ("/AsyncRunner/Edge/own-cancellable-per-call", test_own_cancellable_per_call);
   g_test_add_func ("/AsyncRunner/Edge/failed-start-releases-call", test_failed_start_releases_call);
   g_test_add_func ("/AsyncRunner/Edge/concurrent-shutdown", test_concurrent_shutdown);
+  g_test_add_func ("/AsyncRunner/Edge/no-reuse-of-used-cancellable", test_no_reuse_of_used_cancellable);
 
   return g_test_run ();
 }

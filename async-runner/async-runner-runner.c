@@ -545,8 +545,9 @@ async_runner_call (AsyncRunner      *self,
  * g_task_return_value() and @value (zero-initialized, as with
  * %G_VALUE_INIT) receives that value; with @value %NULL any
  * `g_task_return_*()` function will do. When the call fails, @value holds
- * the boolean %FALSE, which needs no freeing (unset it before reusing it). An error returned on the task
- * reaches the caller with its domain, code and message intact.
+ * the boolean %FALSE, which needs no freeing (unset it before reusing it).
+ * An error returned on the task reaches the caller with its domain, code
+ * and message intact.
  *
  * If @func returns %FALSE without completing the task, or drops the task
  * without completing it, the call fails with %G_IO_ERROR_FAILED. With

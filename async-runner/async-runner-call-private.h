@@ -63,7 +63,7 @@ struct _AsyncRunnerCall
   /* Runner thread only */
   GTask                *task;          /* run_sync: made before dispatch */
   GList                 inflight_link; /* started, not known to have ended */
-  gpointer              ticket;        /* call_sync: what the operation calls back with */
+  gpointer              op_key;        /* call_sync: what the operation calls back with */
   guint                 inflight : 1;
   guint                 op_pending : 1; /* call_sync: callback not yet run */
   guint                 task_done : 1;  /* run_sync: the task's callback ran */

@@ -362,35 +362,29 @@ _async_runner_call_discard (AsyncRunnerCall *call)
     }
 }
 
-/* What a call_sync operation calls back with (runner thread only). It
- * outlives the call when a start function returned FALSE: the callback may
- * still come if the function started something after all, and then finds
- * no call. Such tickets are kept by the loop and freed when it stops. */
-typedef struct
-{
-  AsyncRunnerCall *call;   /* kept alive by the in-flight list */
-  GList            link;   /* the loop's detached tickets */
-} OpTicket;
-
-/* Runner thread, callback of a call_sync operation. */
+/* Runner thread, callback of a call_sync operation. @user_data is the
+ * operation's key in the loop's table (see _async_runner_loop_add_op()):
+ * a number, never dereferenced, so that a callback whose data a binding
+ * lost or replaced, or one delivered twice, cannot touch freed memory. */
 static void
 on_async_ready (GObject      *source_object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  OpTicket *ticket = user_data;
-  AsyncRunnerCall *call = ticket->call;
+  AsyncRunnerLoop *loop = _async_runner_loop_get_current ();
+  AsyncRunnerCall *call;
 
-  if (call == NULL)
+  if G_UNLIKELY (loop == NULL)
     {
-      _async_runner_loop_forget_ticket (_async_runner_loop_get_current (), &ticket->link);
-      g_free (ticket);
+      g_critical ("An AsyncRunnerStartFunc's operation called back on a thread "
+                  "that is not a runner thread; ignored");
       return;
     }
 
-  g_free (ticket);
+  call = _async_runner_loop_take_op (loop, user_data, result);
+  if (call == NULL)
+    return;
 
-  call->ticket = NULL;
   call->op_pending = FALSE;
 
   if (_async_runner_call_claim (call))
@@ -407,14 +401,10 @@ on_async_ready (GObject      *source_object,
 void
 _async_runner_call_forget_op (AsyncRunnerCall *call)
 {
-  OpTicket *ticket = g_steal_pointer (&call->ticket);
-
-  if (ticket == NULL)
+  if (!call->op_pending)
     return;
 
-  ticket->call = NULL;
-  ticket->link.data = ticket;
-  _async_runner_loop_keep_ticket (call->loop, &ticket->link);
+  _async_runner_loop_retire_op (call->loop, call);
   call->op_pending = FALSE;
   _async_runner_loop_untrack (call->loop, call);
 }
@@ -479,18 +469,16 @@ _async_runner_call_run (AsyncRunnerCall *call)
   else
     {
       gboolean started;
-
-      OpTicket *ticket = g_new0 (OpTicket, 1);
+      gpointer key;
 
       /* Tracked first: the operation may call back before start returns,
        * and the in-flight list keeps the call alive for the callback. */
-      ticket->call = call;
-      call->ticket = ticket;
       call->op_pending = TRUE;
       _async_runner_loop_track (call->loop, call);
+      key = _async_runner_loop_add_op (call->loop, call);
 
       started = call->start (call->runner, call->user_data, call->cancellable,
-                             on_async_ready, ticket);
+                             on_async_ready, key);
       end_run (call);
 
       if (!started)

@@ -28,10 +28,13 @@ void             _async_runner_loop_track           (AsyncRunnerLoop *loop,
                                                      AsyncRunnerCall *call);
 void             _async_runner_loop_untrack         (AsyncRunnerLoop *loop,
                                                      AsyncRunnerCall *call);
-void             _async_runner_loop_keep_ticket     (AsyncRunnerLoop *loop,
-                                                     GList           *link);
-void             _async_runner_loop_forget_ticket   (AsyncRunnerLoop *loop,
-                                                     GList           *link);
+gpointer         _async_runner_loop_add_op          (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call);
+void             _async_runner_loop_retire_op       (AsyncRunnerLoop *loop,
+                                                     AsyncRunnerCall *call);
+AsyncRunnerCall *_async_runner_loop_take_op         (AsyncRunnerLoop *loop,
+                                                     gpointer         key,
+                                                     GAsyncResult    *result);
 AsyncRunnerLoop *_async_runner_loop_get_current     (void);
 void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
 void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);

@@ -61,7 +61,10 @@ struct _AsyncRunnerLoop
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
   GQueue            inflight;      /* started calls, each holding a reference */
-  GQueue            tickets;       /* callbacks of failed starts, in case they come */
+  GHashTable       *ops;           /* call_sync operations by key: their call, or
+                                    * NULL for a failed start whose callback may
+                                    * still come */
+  guintptr          last_op_key;
   gint64            polled_at;     /* monotonic time of the last real poll */
   guint             inflight_pruned; /* length after the last pruning */
 };
@@ -343,13 +346,11 @@ loop_drain (AsyncRunnerLoop *loop)
       call = l->data;
       call->inflight = FALSE;
       call->op_pending = FALSE;
-      g_clear_pointer (&call->ticket, g_free);
       _async_runner_call_unref (call);
     }
 
   /* Likewise for the callbacks that failed starts might still have made. */
-  while ((l = g_queue_pop_head_link (&loop->tickets)) != NULL)
-    g_free (l->data);
+  g_hash_table_remove_all (loop->ops);
 }
 
 static gpointer
@@ -393,7 +394,7 @@ _async_runner_loop_new (void)
   g_mutex_init (&loop->lock);
   g_cond_init (&loop->cond);
   g_queue_init (&loop->inflight);
-  g_queue_init (&loop->tickets);
+  loop->ops = g_hash_table_new (NULL, NULL);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
 
@@ -435,6 +436,7 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
 
   for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
     g_clear_object (&loop->spare_cancellables[i]);
+  g_hash_table_unref (loop->ops);
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
   g_main_context_unref (loop->context);
@@ -593,20 +595,101 @@ _async_runner_loop_untrack (AsyncRunnerLoop *loop,
   _async_runner_call_unref (call);
 }
 
-/* Runner thread: keeps the ticket of a failed start, whose callback
- * cannot be ruled out, until the callback comes or the loop stops. */
-void
-_async_runner_loop_keep_ticket (AsyncRunnerLoop *loop,
-                                GList           *link)
+/* Runner thread: registers the operation that @call is about to start
+ * (the in-flight list keeps @call alive) and returns the key to pass as its
+ * callback's data. Keys are numbers, never addresses. */
+gpointer
+_async_runner_loop_add_op (AsyncRunnerLoop *loop,
+                           AsyncRunnerCall *call)
 {
-  g_queue_push_tail_link (&loop->tickets, link);
+  gpointer key;
+
+  /* Never 0 (NULL is what a binding that lost the data passes). */
+  if G_UNLIKELY (++loop->last_op_key == 0)
+    ++loop->last_op_key;
+  key = GSIZE_TO_POINTER (loop->last_op_key);
+  call->op_key = key;
+  g_hash_table_insert (loop->ops, key, call);
+
+  return key;
 }
 
+/* Runner thread: @call's start function failed. Its operation may call
+ * back all the same; that callback is ignored silently. */
 void
-_async_runner_loop_forget_ticket (AsyncRunnerLoop *loop,
-                                  GList           *link)
+_async_runner_loop_retire_op (AsyncRunnerLoop *loop,
+                              AsyncRunnerCall *call)
 {
-  g_queue_unlink (&loop->tickets, link);
+  g_hash_table_insert (loop->ops, g_steal_pointer (&call->op_key), NULL);
+}
+
+/* Runner thread: a call whose operation is pending, found by @result's
+ * cancellable (GTask results) or, when @key is NULL, as the only one. */
+static AsyncRunnerCall *
+find_op (AsyncRunnerLoop *loop,
+         gpointer         key,
+         GAsyncResult    *result)
+{
+  GCancellable *cancellable = NULL;
+  AsyncRunnerCall *found = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  if (G_IS_TASK (result))
+    cancellable = g_task_get_cancellable (G_TASK (result));
+
+  g_hash_table_iter_init (&iter, loop->ops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      AsyncRunnerCall *call = value;
+
+      if (call == NULL)
+        continue;
+      if (cancellable != NULL && call->cancellable == cancellable)
+        return call;
+      found = call;
+      n++;
+    }
+
+  return key == NULL && cancellable == NULL && n == 1 ? found : NULL;
+}
+
+/* Runner thread, in the callback of a call_sync operation: the call it
+ * belongs to, removed from the table, or NULL if there is none to end. A
+ * callback brings back its key unless a binding lost it (some pass NULL
+ * or data of their own): then the call is found by the result. */
+AsyncRunnerCall *
+_async_runner_loop_take_op (AsyncRunnerLoop *loop,
+                            gpointer         key,
+                            GAsyncResult    *result)
+{
+  AsyncRunnerCall *call;
+  gpointer value;
+
+  if (g_hash_table_steal_extended (loop->ops, key, NULL, &value))
+    {
+      /* NULL: a failed start's operation, called back after all. */
+      call = value;
+    }
+  else
+    {
+      call = find_op (loop, key, result);
+      if (call == NULL)
+        {
+          g_critical ("An AsyncRunnerStartFunc's operation called back with data %p, "
+                      "which belongs to no pending call (a callback delivered twice, "
+                      "or a binding that does not pass callback_data back); ignored",
+                      key);
+          return NULL;
+        }
+      g_hash_table_remove (loop->ops, call->op_key);
+    }
+
+  if (call != NULL)
+    call->op_key = NULL;
+
+  return call;
 }
 
 AsyncRunnerLoop *

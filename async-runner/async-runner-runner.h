@@ -66,9 +66,9 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  * @cancellable: (nullable): the cancellable to pass to the asynchronous
  *   operation; it is cancelled when the call is cancelled, times out or the
  *   runner shuts down
- * @callback: (scope async) (closure callback_data): the callback to pass to
- *   the asynchronous operation
- * @callback_data: the data to pass along with @callback
+ * @callback: (scope async): the callback to pass to the asynchronous
+ *   operation
+ * @callback_data: (skip): the data to pass along with @callback
  *
  * A function run by [method@AsyncRunner.Runner.call_sync] on the runner
  * thread, with the runner's [struct@GLib.MainContext] as the thread-default

@@ -1,16 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Installs the Debian 12 packages that building and testing async-runner
-# need, when they are missing. Sourced by demo.sh and test.sh.
+# The Debian packages that building and testing async-runner need, for the
+# Debian release this runs on (12 "bookworm", 13 "trixie" or sid), and a
+# function that installs the missing ones. Sourced by demo.sh, test.sh and
+# stack.sh.
 
-async_runner_packages=(
+async_runner_common_packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev libglib2.0-bin
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   python3-gi python3-pytest
   gjs valac gi-docgen
-  valgrind
+  valgrind dbus-daemon
 )
+
+# async_runner_packages_for RELEASE: the list for a Debian release
+# (bookworm, trixie, sid); GLib >= 2.80 ships girepository-2.0 apart.
+async_runner_packages_for () {
+  printf '%s\n' "${async_runner_common_packages[@]}"
+  [ "$1" = bookworm ] || echo libgirepository-2.0-dev
+}
+
+# The release this machine runs.
+async_runner_release () {
+  local VERSION_ID=
+  [ -r /etc/os-release ] && . /etc/os-release
+  case $VERSION_ID in
+    12) echo bookworm ;;
+    13) echo trixie ;;
+    *) echo sid ;;
+  esac
+}
+
+mapfile -t async_runner_packages < <(async_runner_packages_for "$(async_runner_release)")
 
 install_missing_packages () {
   local missing=()

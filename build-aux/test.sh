@@ -1,66 +1,172 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The whole test suite: installs the Debian packages it needs, then builds
+# The whole test suite, on every stack CI proves: this machine ("host"),
+# then Debian 13 "trixie" and Debian sid in chroots that build-aux/stack.sh
+# builds and caches. On each: installs the Debian packages it needs, builds
 # with warnings fatal and runs every suite (C, Python, GJS, Vala, examples,
 # docs, benchmark smoke run), the installed-library check, the C tests
-# under valgrind memcheck and under ASan+UBSan.
-# Usage: build-aux/test.sh   (BUILDDIR overrides the build directory)
+# under valgrind memcheck and under ASan+UBSan. Ends with one line that
+# counts every stage's tests.
+#
+# Usage: build-aux/test.sh                      every stack
+#        build-aux/test.sh --stack host         this machine only, no chroot
+#        build-aux/test.sh --stack trixie|sid   one chroot stack
+#        build-aux/test.sh --stack sid --shell  a shell in that chroot, with
+#                                               the source tree at /src
+# BUILDDIR overrides the build directory of the host stack.
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-builddir=${BUILDDIR:-$srcdir/_build-test}
-. "$srcdir/build-aux/deps.sh"
-install_missing_packages "${async_runner_packages[@]}"
+stacks=(host trixie sid)
+shell=false
 
-logs=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --stack)
+      [ $# -ge 2 ] || { echo "$0: --stack needs host, trixie or sid" >&2; exit 2; }
+      case $2 in
+        host|trixie|sid) stacks=("$2") ;;
+        *) echo "$0: unknown stack '$2' (host, trixie or sid)" >&2; exit 2 ;;
+      esac
+      shift 2 ;;
+    --shell) shell=true; shift ;;
+    -h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "$0: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+. "$srcdir/build-aux/deps.sh"
+
 stage () { printf '\n=== %s ===\n' "$*"; }
 
-stage "build (werror, docs)"
-rm -rf "$builddir" "$builddir-installed" "$builddir-memcheck" "$builddir-asan"
-meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true
-ninja -C "$builddir"
+# One line naming the stack this runs on.
+describe_stack () {
+  local PRETTY_NAME=unknown
+  [ -r /etc/os-release ] && . /etc/os-release
+  printf '%s: GLib %s, gobject-introspection %s, PyGObject %s, GJS %s, meson %s, %s, Python %s\n' \
+    "$PRETTY_NAME" \
+    "$(pkg-config --modversion glib-2.0 2>/dev/null || echo none)" \
+    "$(pkg-config --modversion gobject-introspection-1.0 2>/dev/null || echo none)" \
+    "$(/usr/bin/python3 -c 'import gi; print(gi.__version__)' 2>/dev/null || echo none)" \
+    "$(gjs --version 2>/dev/null | awk '{print $2}' || echo none)" \
+    "$(meson --version 2>/dev/null || echo none)" \
+    "$(gcc --version 2>/dev/null | head -n 1 || echo 'no gcc')" \
+    "$(/usr/bin/python3 -c 'import platform; print(platform.python_version())')"
+}
 
-stage "meson test: every suite"
-status=0
-meson test -C "$builddir" --print-errorlogs || status=1
-logs+=("$builddir")
+# The suite on this machine as it is.
+run_host () {
+  local builddir=${BUILDDIR:-$srcdir/_build-test}
+  local status=0
+  local logs=()
 
-stage "installed library: C, Python, GJS and Vala programs outside the tree"
-"$srcdir/build-aux/test-installed.sh" "$srcdir" "$builddir-installed" || status=1
-logs+=("$builddir-installed/build")
+  install_missing_packages "${async_runner_packages[@]}"
+  stage "stack: $(describe_stack)"
 
-if [ -x "$srcdir/build-aux/ci-memcheck.sh" ]; then
+  stage "build (werror, docs)"
+  rm -rf "$builddir" "$builddir-installed" "$builddir-memcheck" "$builddir-asan"
+  meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true
+  ninja -C "$builddir"
+
+  stage "meson test: every suite"
+  meson test -C "$builddir" --print-errorlogs || status=1
+  logs+=("$builddir")
+
+  stage "installed library: C, Python, GJS and Vala programs outside the tree"
+  "$srcdir/build-aux/test-installed.sh" "$srcdir" "$builddir-installed" || status=1
+  logs+=("$builddir-installed/build")
+
   stage "valgrind memcheck"
   "$srcdir/build-aux/ci-memcheck.sh" "$srcdir" "$builddir-memcheck" || status=1
   logs+=("$builddir-memcheck")
-fi
 
-if [ -x "$srcdir/build-aux/ci-sanitizers.sh" ]; then
   stage "AddressSanitizer + UndefinedBehaviorSanitizer"
   "$srcdir/build-aux/ci-sanitizers.sh" "$srcdir" "$builddir-asan" || status=1
   logs+=("$builddir-asan")
+
+  stage "summary: $(describe_stack)"
+  /usr/bin/python3 "$srcdir/build-aux/summarise-tests.py" "${logs[@]}" || status=1
+  return $status
+}
+
+if [ "${stacks[*]}" = host ]; then
+  if $shell; then
+    echo "$0: --shell needs a chroot stack (trixie or sid)" >&2
+    exit 2
+  fi
+  run_host
+  exit
 fi
 
-stage "summary"
-# One line for every run above; a run that left no log counts as failed.
-/usr/bin/python3 - "${logs[@]}" <<'PY' || status=1
-import glob, json, sys
-passed = failed = skipped = 0
-for builddir in sys.argv[1:]:
-    paths = glob.glob(f"{builddir}/meson-logs/testlog*.json")
-    if not paths:
-        print(f"no test log in {builddir}")
-        failed += 1
-    for path in paths:
-        for line in open(path).read().splitlines():
-            result = json.loads(line)["result"]
-            if result in ("OK", "EXPECTEDFAIL"):
-                passed += 1
-            elif result == "SKIP":
-                skipped += 1
-            else:
-                failed += 1
-print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
-PY
+. "$srcdir/build-aux/stack.sh"
+
+# run_chroot NAME [CMD...]: the suite (or CMD) in the chroot of NAME,
+# built first if needed. One run at a time per chroot.
+run_chroot () {
+  local name=$1
+  shift
+  mkdir -p "$stack_cache"
+  exec {lock}>"$stack_cache/$name.lock"
+  flock "$lock"
+  trap 'stack_umount '"$name" EXIT
+  local status=0
+  stack_build "$name" || status=$?
+  if [ $status -eq 0 ]; then
+    if [ $# -gt 0 ]; then
+      stack_run "$name" "$srcdir" "$@" || status=$?
+    else
+      stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test \
+        /src/build-aux/test.sh --stack host || status=$?
+    fi
+  fi
+  stack_umount "$name"
+  trap - EXIT
+  exec {lock}>&-
+  return $status
+}
+
+if $shell; then
+  [ "$(id -u)" -eq 0 ] || { echo "$0: chroots need root" >&2; exit 1; }
+  run_chroot "${stacks[0]}" bash -c 'cd /src && exec bash -i'
+  exit
+fi
+
+# Every stack in turn, each stage's output kept to count its tests.
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+summary=()
+status=0
+for name in "${stacks[@]}"; do
+  stage "stack $name"
+  log=$logdir/$name.log
+  if [ "$name" = host ]; then
+    ( run_host ) 2>&1 | tee "$log" || true
+  elif [ "$(id -u)" -ne 0 ]; then
+    echo "stack $name: chroots need root" | tee "$log"
+  else
+    ( run_chroot "$name" ) 2>&1 | tee "$log" || true
+  fi
+  # The stage's own closing line and the stack it named.
+  counts=$(grep -E '^tests: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1 || true)
+  described=$(grep -E '^=== summary: ' "$log" | tail -n 1 | sed 's/^=== summary: \(.*\) ===$/\1/' || true)
+  if [ -z "$counts" ]; then
+    counts="tests: 0 passed, 1 failed, 0 skipped"
+    described="no result (see above)"
+    status=1
+  fi
+  summary+=("$name|$described|$counts")
+done
+
+stage "summary of every stack"
+total_passed=0 total_failed=0 total_skipped=0
+for line in "${summary[@]}"; do
+  IFS='|' read -r name described counts <<<"$line"
+  read -r passed failed skipped < <(echo "$counts" | sed -E 's/tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
+  printf 'stack %-6s %s passed, %s failed, %s skipped on %s\n' "$name" "$passed" "$failed" "$skipped" "$described"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  total_skipped=$((total_skipped + skipped))
+done
+[ $total_failed -eq 0 ] || status=1
+echo "tests: $total_passed passed, $total_failed failed, $total_skipped skipped"
 exit $status

@@ -12,6 +12,7 @@
 
 #include "async-runner.h"
 
+#include "async-runner-binding-private.h"
 #include "async-runner-call-private.h"
 #include "async-runner-loop-private.h"
 
@@ -231,6 +232,8 @@ async_runner_class_init (AsyncRunnerClass *klass)
 #if HAVE_PTHREAD_ATFORK
   pthread_atfork (before_fork, after_fork_in_parent, after_fork_in_child);
 #endif
+
+  _async_runner_binding_init ();
 }
 
 static void
@@ -593,7 +596,8 @@ async_runner_run_sync (AsyncRunner      *self,
   call = _async_runner_call_new (self, self->loop, func, NULL, user_data);
   call->want_value = value != NULL;
 
-  if (!async_runner_call (self, call, cancellable, error))
+  if (!_async_runner_binding_check_function ((gpointer) func, error) ||
+      !async_runner_call (self, call, cancellable, error))
     {
       /* Some bindings (GJS) convert out values even when the call failed,
        * and cannot convert an empty GValue. */
@@ -652,6 +656,9 @@ async_runner_call_sync (AsyncRunner           *self,
   g_return_val_if_fail (start != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_async_runner_binding_check_function ((gpointer) start, error))
+    return NULL;
 
   call = _async_runner_call_new (self, self->loop, NULL, start, user_data);
 

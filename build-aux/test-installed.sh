@@ -1,34 +1,51 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Installs async-runner into a staging directory and builds and runs
-# tests/installed, a separate project that uses it as users do.
+# Installs async-runner and builds and runs tests/installed, a separate
+# project that uses it as users do, from C, Vala, Python and GJS.
+#
 # Usage: build-aux/test-installed.sh SRCDIR WORKDIR
+#          into a staging prefix in WORKDIR, found through the environment
+#        build-aux/test-installed.sh --usr-local SRCDIR WORKDIR
+#          into the default prefix, /usr/local, with nothing set but what
+#          README.md says such an install needs; uninstalled afterwards.
+#          Needs root: CI runs it in a chroot.
 set -euo pipefail
 
-srcdir=$1
+usr_local=false
+if [ "${1:-}" = --usr-local ]; then
+  usr_local=true
+  shift
+fi
+srcdir=$(cd "$1" && pwd)
 workdir=$2
-prefix=$workdir/prefix
 rm -rf "$workdir"
 mkdir -p "$workdir"
 
-meson setup "$workdir/lib" "$srcdir" --prefix="$prefix" -Dtests=false -Dexamples=false \
-  -Dbenchmarks=false -Ddocs=false
-ninja -C "$workdir/lib" install >/dev/null
+lib_options=(-Dtests=disabled -Dexamples=disabled -Dbenchmarks=disabled -Ddocs=false)
 
-libdir=$(find "$prefix" -name 'libasync-runner-1.so' -printf '%h\n' | head -n 1)
-overrides=$(find "$prefix" -path '*gi/overrides' -type d | head -n 1)
+if $usr_local; then
+  meson setup "$workdir/lib" "$srcdir" "${lib_options[@]}"
+  trap 'ninja -C "$workdir/lib" uninstall >/dev/null; ldconfig' EXIT
+  ninja -C "$workdir/lib" install >/dev/null
+  # What README.md's "Install" section says, and nothing more.
+  ldconfig
+  export GI_TYPELIB_PATH=/usr/local/lib/$(gcc -print-multiarch)/girepository-1.0
+else
+  prefix=$workdir/prefix
+  meson setup "$workdir/lib" "$srcdir" --prefix="$prefix" "${lib_options[@]}"
+  ninja -C "$workdir/lib" install >/dev/null
 
-export PKG_CONFIG_PATH=$libdir/pkgconfig
-export LD_LIBRARY_PATH=$libdir
-export GI_TYPELIB_PATH=$libdir/girepository-1.0
-export VALAFLAGS="--vapidir=$prefix/share/vala/vapi"
-# The override is found through the gi package's overrides path.
-export PYTHONPATH=$workdir/pythonpath
-mkdir -p "$PYTHONPATH"
-cat > "$PYTHONPATH/sitecustomize.py" <<PY
-import gi.overrides
-gi.overrides.__path__.insert(0, "$overrides")
-PY
+  libdir=$(find "$prefix" -name 'libasync-runner-1.so' -printf '%h\n' | head -n 1)
+  overrides=$(find "$prefix" -path '*gi/overrides' -type d | head -n 1)
+
+  export PKG_CONFIG_PATH=$libdir/pkgconfig
+  export LD_LIBRARY_PATH=$libdir
+  export GI_TYPELIB_PATH=$libdir/girepository-1.0
+  export VALAFLAGS="--vapidir=$prefix/share/vala/vapi"
+  # A prefix that Python does not search: the override is found through
+  # PYTHONPATH, as README.md says.
+  export PYTHONPATH=${overrides%/gi/overrides}
+fi
 
 meson setup "$workdir/build" "$srcdir/tests/installed"
 ninja -C "$workdir/build"

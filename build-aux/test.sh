@@ -13,12 +13,15 @@
 #        build-aux/test.sh --stack trixie|sid   one chroot stack
 #        build-aux/test.sh --stack sid --shell  a shell in that chroot, with
 #                                               the source tree at /src
-# BUILDDIR overrides the build directory of the host stack.
+# --usr-local (root only) also installs into /usr/local and uses the install
+# as README.md says; CI does that in the trixie chroot. BUILDDIR overrides
+# the build directory of the host stack.
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 stacks=(host trixie sid)
 shell=false
+usr_local=false
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -30,7 +33,8 @@ while [ $# -gt 0 ]; do
       esac
       shift 2 ;;
     --shell) shell=true; shift ;;
-    -h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --usr-local) usr_local=true; shift ;;
+    -h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$0: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -64,7 +68,7 @@ run_host () {
   stage "stack: $(describe_stack)"
 
   stage "build (werror, docs)"
-  rm -rf "$builddir" "$builddir-installed" "$builddir-memcheck" "$builddir-asan"
+  rm -rf "$builddir" "$builddir"-*
   meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true
   ninja -C "$builddir"
 
@@ -76,12 +80,22 @@ run_host () {
   "$srcdir/build-aux/test-installed.sh" "$srcdir" "$builddir-installed" || status=1
   logs+=("$builddir-installed/build")
 
+  if $usr_local; then
+    stage "installed into /usr/local: C, Python, GJS and Vala with only what README.md says"
+    "$srcdir/build-aux/test-installed.sh" --usr-local "$srcdir" "$builddir-usr-local" || status=1
+    logs+=("$builddir-usr-local/build")
+  fi
+
+  stage "meson subproject: a parent project, shared and static"
+  "$srcdir/build-aux/test-subproject.sh" "$srcdir" "$builddir-subproject" || status=1
+  logs+=("$builddir-subproject/build-shared" "$builddir-subproject/build-static")
+
   stage "valgrind memcheck"
-  "$srcdir/build-aux/ci-memcheck.sh" "$srcdir" "$builddir-memcheck" || status=1
+  "$srcdir/build-aux/check-c.sh" memcheck "$srcdir" "$builddir-memcheck" || status=1
   logs+=("$builddir-memcheck")
 
   stage "AddressSanitizer + UndefinedBehaviorSanitizer"
-  "$srcdir/build-aux/ci-sanitizers.sh" "$srcdir" "$builddir-asan" || status=1
+  "$srcdir/build-aux/check-c.sh" asan "$srcdir" "$builddir-asan" || status=1
   logs+=("$builddir-asan")
 
   stage "summary: $(describe_stack)"
@@ -115,8 +129,11 @@ run_chroot () {
     if [ $# -gt 0 ]; then
       stack_run "$name" "$srcdir" "$@" || status=$?
     else
+      # trixie also proves the /usr/local install of README.md.
+      local extra=()
+      [ "$name" = trixie ] && extra=(--usr-local)
       stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test \
-        /src/build-aux/test.sh --stack host || status=$?
+        /src/build-aux/test.sh --stack host "${extra[@]}" || status=$?
     fi
   fi
   stack_umount "$name"

@@ -570,6 +570,10 @@ async_runner_call (AsyncRunner      *self,
  * is not iterated. Called on the runner thread, the call iterates the
  * runner's context until the task completes.
  *
+ * GJS cannot run JavaScript on another thread (GJS 1.81.90 and later crash
+ * when asked to): a JavaScript @func is refused with
+ * %G_IO_ERROR_NOT_SUPPORTED before anything runs.
+ *
  * This function is thread-safe.
  *
  * Returns: %TRUE if the task completed without an error (and @value, if
@@ -634,7 +638,13 @@ async_runner_run_sync (AsyncRunner      *self,
  * If @start returns %FALSE the call fails with %G_IO_ERROR_FAILED.
  * Cancellation, the [property@AsyncRunner.Runner:timeout] and shutdown end
  * the call as with [method@AsyncRunner.Runner.run_sync], cancelling the
- * cancellable that @start passed to the operation.
+ * cancellable that @start passed to the operation. A JavaScript @start is
+ * refused with %G_IO_ERROR_NOT_SUPPORTED, as with run_sync().
+ *
+ * A binding may lose @callback_data on its way back (PyGObject 3.50 and
+ * later do, with GLib 2.80's GIR): the callback still ends its own call,
+ * which it finds by the [class@Gio.Task]'s cancellable. A callback that
+ * comes twice, or that belongs to no call, is ignored with a critical.
  *
  * This function is thread-safe.
  *

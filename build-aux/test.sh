@@ -64,13 +64,15 @@ run_host () {
   local status=0
   local logs=()
 
-  install_missing_packages "${async_runner_packages[@]}"
+  # Each step says itself whether it failed: errexit does not hold inside a
+  # function run as ( run_host ) || ...
+  install_missing_packages "${async_runner_packages[@]}" || return 1
   stage "stack: $(describe_stack)"
 
   stage "build (werror, docs)"
   rm -rf "$builddir" "$builddir"-*
-  meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true
-  ninja -C "$builddir"
+  meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true || return 1
+  ninja -C "$builddir" || return 1
 
   stage "meson test: every suite"
   meson test -C "$builddir" --print-errorlogs || status=1

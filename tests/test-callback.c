@@ -240,11 +240,7 @@ start_then_fail (AsyncRunner         *runner,
                  GAsyncReadyCallback  callback,
                  gpointer             callback_data)
 {
-  Pending *pending = user_data;
-
-  pending->cancellable = g_object_ref (cancellable);
-  pending->callback = callback;
-  pending->data = callback_data;
+  start_pending (runner, user_data, cancellable, callback, callback_data);
   return FALSE;
 }
 

@@ -115,6 +115,28 @@ pop_ready (AsyncRunnerLoop *loop)
   return call;
 }
 
+/* Runner thread: makes the runner context thread-default unless it is
+ * already (a function that pushed a context of its own may iterate the
+ * runner context, through a nested call). Returns TRUE if it pushed it,
+ * for pop_runner_context(). */
+static gboolean
+push_runner_context (GMainContext *context)
+{
+  if G_LIKELY (g_main_context_get_thread_default () == context)
+    return FALSE;
+
+  g_main_context_push_thread_default (context);
+  return TRUE;
+}
+
+static void
+pop_runner_context (GMainContext *context,
+                    gboolean      pushed)
+{
+  if (pushed)
+    g_main_context_pop_thread_default (context);
+}
+
 /* Runner thread: takes the submitted calls, oldest first, and prepares
  * them. @replacement is NULL, or CLOSED_STACK to refuse any more. */
 static gboolean
@@ -144,14 +166,23 @@ take_submitted (AsyncRunnerLoop *loop,
 
   /* Tasks are made here, outside any dispatch, so that GTask may invoke
    * their callback straight from g_task_return_*() during dispatch
-   * instead of one main loop iteration later. */
-  while (oldest != NULL)
+   * instead of one main loop iteration later; and bound to the runner
+   * context, whatever context a function that waits in a nested call
+   * pushed. */
+  if (oldest != NULL)
     {
-      AsyncRunnerCall *call = oldest;
+      gboolean pushed = push_runner_context (loop->context);
 
-      oldest = call->next;
-      _async_runner_call_prepare (call);
-      push_ready (loop, call);
+      while (oldest != NULL)
+        {
+          AsyncRunnerCall *call = oldest;
+
+          oldest = call->next;
+          _async_runner_call_prepare (call);
+          push_ready (loop, call);
+        }
+
+      pop_runner_context (loop->context, pushed);
     }
 
   return loop->ready_head != NULL;
@@ -178,17 +209,24 @@ queue_source_dispatch (GSource     *source,
 {
   AsyncRunnerLoop *loop = ((QueueSource *) source)->loop;
   AsyncRunnerCall *call;
+  gboolean pushed;
+
+  if (loop->ready_head == NULL)
+    return G_SOURCE_CONTINUE;
 
   /* A call may iterate the context itself (a call made from the runner
    * thread); the source can recurse, so nested iterations keep serving
-   * the queue from the same list. After shutdown, what is left is ended
-   * by loop_drain(). */
+   * the queue from the same list, with the runner context thread-default
+   * even if the function waiting in the nested call pushed another. After
+   * shutdown, what is left is ended by loop_drain(). */
+  pushed = push_runner_context (loop->context);
   while (!g_atomic_int_get (&loop->quit) &&
          (call = pop_ready (loop)) != NULL)
     {
       _async_runner_call_run (call);
       _async_runner_call_unref (call);
     }
+  pop_runner_context (loop->context, pushed);
 
   return G_SOURCE_CONTINUE;
 }

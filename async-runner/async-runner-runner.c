@@ -418,6 +418,16 @@ run_nested (AsyncRunner     *self,
 {
   GMainContext *context = _async_runner_loop_get_context (self->loop);
   GSource *timeout_source = NULL;
+  gboolean pushed = FALSE;
+
+  /* The function calling may have pushed a context of its own (a
+   * library's sync wrapper does): the task, the operation and the calls
+   * served meanwhile belong to the runner context all the same. */
+  if (g_main_context_get_thread_default () != context)
+    {
+      g_main_context_push_thread_default (context);
+      pushed = TRUE;
+    }
 
   _async_runner_call_prepare (call);
   _async_runner_call_run (call);
@@ -446,6 +456,9 @@ run_nested (AsyncRunner     *self,
       g_source_destroy (timeout_source);
       g_source_unref (timeout_source);
     }
+
+  if (pushed)
+    g_main_context_pop_thread_default (context);
 }
 
 /* Any thread: runs @call to its end and takes its error, if any. */

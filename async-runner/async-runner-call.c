@@ -57,6 +57,7 @@ _async_runner_call_unref (AsyncRunnerCall *call)
     g_value_unset (&call->value);
   g_clear_object (&call->result);
   g_clear_error (&call->error);
+  g_clear_pointer (&call->waiter_context, g_main_context_unref);
   if (call->cancellable != NULL)
     _async_runner_loop_give_cancellable (call->loop, g_steal_pointer (&call->cancellable));
   _async_runner_loop_unref (call->loop);
@@ -211,12 +212,39 @@ _async_runner_call_wait (AsyncRunnerCall *call,
   return TRUE;
 }
 
+/* A caller on the thread of runner @own, whose call to another runner
+ * has ended, waits for that call's function to return. That function may
+ * itself be waiting for a call to @own (runners calling each other): so
+ * serve @own's calls meanwhile, as a nested call does, rather than sleep.
+ * Any timeout or cancellation in such a cycle then ends it. */
+static void
+serve_until_returned (AsyncRunnerCall *call,
+                      AsyncRunnerLoop *own)
+{
+  GMainContext *context = _async_runner_loop_get_context (own);
+
+  /* Stored @waiter_context, then @ran_waiter, then read @run_state; the
+   * runner does the reverse (see end_run()). */
+  g_atomic_pointer_set (&call->waiter_context, g_main_context_ref (context));
+  g_atomic_int_set (&call->ran_waiter, TRUE);
+
+  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
+    {
+      /* Shut down meanwhile: this frame must unwind for the thread to
+       * stop, and the calls waiting for it must not wait for that. */
+      if (_async_runner_loop_is_quitting (own))
+        _async_runner_loop_discard_pending (own);
+      g_main_context_iteration (context, TRUE);
+    }
+}
+
 /* The caller's thread, once @call has ended: makes sure its function
  * will not run, or waits until it has returned. Functions only start
  * work, so this wait is short. */
 void
 _async_runner_call_settle (AsyncRunnerCall *call)
 {
+  AsyncRunnerLoop *own;
   guint i;
 
   if (g_atomic_int_compare_and_exchange (&call->run_state,
@@ -229,6 +257,13 @@ _async_runner_call_settle (AsyncRunnerCall *call)
       if (g_atomic_int_get (&call->run_state) != ASYNC_RUNNER_RUN_RUNNING)
         return;
       _async_runner_cpu_relax ();
+    }
+
+  own = _async_runner_loop_get_current ();
+  if (own != NULL && own != call->loop)
+    {
+      serve_until_returned (call, own);
+      return;
     }
 
   /* Stored @ran_waiter first, read @run_state second; the runner does the
@@ -257,6 +292,11 @@ end_run (AsyncRunnerCall *call)
 
   if (g_atomic_int_get (&call->ran_waiter))
     {
+      GMainContext *waiter_context = g_atomic_pointer_get (&call->waiter_context);
+
+      if (waiter_context != NULL)
+        g_main_context_wakeup (waiter_context);
+
       g_mutex_lock (&call->mutex);
       g_cond_broadcast (&call->cond);
       g_mutex_unlock (&call->mutex);

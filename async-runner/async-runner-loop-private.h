@@ -38,6 +38,7 @@ AsyncRunnerCall *_async_runner_loop_take_op         (AsyncRunnerLoop *loop,
 AsyncRunnerLoop *_async_runner_loop_get_current     (void);
 void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
 void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
+void             _async_runner_loop_discard_pending (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
 
 G_END_DECLS

@@ -749,6 +749,22 @@ _async_runner_loop_task_gone (AsyncRunnerLoop *loop)
   g_atomic_int_add (&loop->live_tasks, -1);
 }
 
+/* Runner thread, once shut down, while a function waits on it (see
+ * _async_runner_call_settle()): ends the calls submitted so far with
+ * G_IO_ERROR_CLOSED, as loop_drain() will once the thread gets there. */
+void
+_async_runner_loop_discard_pending (AsyncRunnerLoop *loop)
+{
+  AsyncRunnerCall *call;
+
+  take_submitted (loop, NULL);
+  while ((call = pop_ready (loop)) != NULL)
+    {
+      _async_runner_call_discard (call);
+      _async_runner_call_unref (call);
+    }
+}
+
 /* Any thread, any number of times. Stops the runner thread, which ends
  * every pending call with G_IO_ERROR_CLOSED and refuses new ones; joins
  * it, or when called on the runner thread itself, lets it exit as soon as

@@ -8,10 +8,11 @@
 #include "async-runner-loop-private.h"
 
 /* After shutdown the runner thread keeps iterating for at most this long
- * while operations it started are still completing (they were cancelled),
- * so that their tasks and sources are freed rather than stranded in a
- * context nobody iterates. Operations that ignore cancellation for longer
- * are left behind. */
+ * while operations it started are still completing (they were cancelled)
+ * before shutdown returns. Operations that ignore cancellation for longer
+ * keep the thread, detached, until they complete: their completion is
+ * queued on the runner context, and it would otherwise never be
+ * dispatched, holding the context (and its descriptor) forever. */
 #define DRAIN_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
 
 /* How many pausing spin rounds between looks at the context's file
@@ -55,15 +56,20 @@ struct _AsyncRunnerLoop
   GCond             cond;          /* with @lock: @started or @exited changed */
   gboolean          started;       /* protected by @lock: the thread owns @context */
   gboolean          exited;        /* protected by @lock: the thread has drained */
+  gboolean          lingering;     /* protected by @lock: and waits for operations
+                                    * that outlived the grace, so it is detached,
+                                    * not joined */
   GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
 
   /* Runner thread only */
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
   GQueue            inflight;      /* started calls, each holding a reference */
-  GHashTable       *ops;           /* call_sync operations by key: their call, or
+  GHashTable       *ops;           /* call_sync operations by key: their call,
                                     * NULL for a failed start whose callback may
-                                    * still come */
+                                    * still come, or ABANDONED_OP for one still
+                                    * running when the thread stopped */
+  guint             abandoned_ops; /* how many ABANDONED_OP are in @ops */
   guintptr          last_op_key;
   gint64            polled_at;     /* monotonic time of the last real poll */
   guint             inflight_pruned; /* length after the last pruning */
@@ -76,6 +82,7 @@ typedef struct
 } QueueSource;
 
 #define CLOSED_STACK(loop) ((gpointer) &(loop)->stack)
+#define ABANDONED_OP(loop) ((gpointer) &(loop)->ops)
 
 /* The loop whose thread this is, if any. */
 static GPrivate current_loop;
@@ -377,18 +384,29 @@ loop_drain (AsyncRunnerLoop *loop)
   g_source_destroy (wake);
   g_source_unref (wake);
 
-  /* Operations that never called back: nothing iterates this context
-   * any more, so their callbacks cannot run; drop what they held. */
+  /* Operations that have not called back yet: the calls are over. A
+   * run_sync task keeps what it needs (see live_tasks); a call_sync
+   * operation's callback will find its key abandoned. */
   while ((l = g_queue_pop_head_link (&loop->inflight)) != NULL)
     {
       call = l->data;
       call->inflight = FALSE;
-      call->op_pending = FALSE;
+      if (call->op_pending)
+        {
+          g_hash_table_insert (loop->ops, g_steal_pointer (&call->op_key), ABANDONED_OP (loop));
+          loop->abandoned_ops++;
+          call->op_pending = FALSE;
+        }
       _async_runner_call_unref (call);
     }
+}
 
-  /* Likewise for the callbacks that failed starts might still have made. */
-  g_hash_table_remove_all (loop->ops);
+/* Runner thread, after draining: operations it started are still to
+ * complete. */
+static gboolean
+loop_has_operations (AsyncRunnerLoop *loop)
+{
+  return g_atomic_int_get (&loop->live_tasks) > 0 || loop->abandoned_ops > 0;
 }
 
 static gpointer
@@ -411,8 +429,21 @@ loop_thread (gpointer data)
 
   g_mutex_lock (&loop->lock);
   loop->exited = TRUE;
+  loop->lingering = loop_has_operations (loop);
   g_cond_broadcast (&loop->cond);
   g_mutex_unlock (&loop->lock);
+
+  /* Shutdown has returned. Operations that outlived the grace queue their
+   * completion on this context: dispatch it when it comes, so that their
+   * tasks, and with them this context, are freed. An operation that never
+   * completes keeps the thread waiting here, as it would have kept its
+   * task and the context alive anyway. */
+  while (loop_has_operations (loop))
+    g_main_context_iteration (loop->context, TRUE);
+
+  /* The callbacks that failed starts might still make cannot come now
+   * (they would be dispatched here). */
+  g_hash_table_remove_all (loop->ops);
 
   g_main_context_pop_thread_default (loop->context);
   g_private_set (&current_loop, NULL);
@@ -682,7 +713,7 @@ find_op (AsyncRunnerLoop *loop,
     {
       AsyncRunnerCall *call = value;
 
-      if (call == NULL)
+      if (call == NULL || call == ABANDONED_OP (loop))
         continue;
       if (cancellable != NULL && call->cancellable == cancellable)
         return call;
@@ -709,6 +740,13 @@ _async_runner_loop_take_op (AsyncRunnerLoop *loop,
     {
       /* NULL: a failed start's operation, called back after all. */
       call = value;
+
+      /* Still running when the thread stopped: the call is over. */
+      if (call == ABANDONED_OP (loop))
+        {
+          loop->abandoned_ops--;
+          return NULL;
+        }
     }
   else
     {
@@ -746,7 +784,10 @@ _async_runner_loop_task_started (AsyncRunnerLoop *loop)
 void
 _async_runner_loop_task_gone (AsyncRunnerLoop *loop)
 {
-  g_atomic_int_add (&loop->live_tasks, -1);
+  /* The last one, after shutdown: the thread may be waiting for it. */
+  if (g_atomic_int_add (&loop->live_tasks, -1) == 1 &&
+      g_atomic_int_get (&loop->quit))
+    g_main_context_wakeup (loop->context);
 }
 
 /* Runner thread, once shut down, while a function waits on it (see
@@ -767,12 +808,14 @@ _async_runner_loop_discard_pending (AsyncRunnerLoop *loop)
 
 /* Any thread, any number of times. Stops the runner thread, which ends
  * every pending call with G_IO_ERROR_CLOSED and refuses new ones; joins
- * it, or when called on the runner thread itself, lets it exit as soon as
- * the current dispatch returns. */
+ * it (or detaches it, once drained, if operations outlived the grace), or
+ * when called on the runner thread itself, lets it exit as soon as the
+ * current dispatch returns. */
 void
 _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
 {
   GThread *thread;
+  gboolean lingering;
 
   g_mutex_lock (&loop->lock);
   g_atomic_int_set (&loop->quit, TRUE);
@@ -794,6 +837,18 @@ _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
   g_main_context_wakeup (loop->context);
 
   if (thread == g_thread_self ())
+    {
+      g_thread_unref (thread);
+      return;
+    }
+
+  g_mutex_lock (&loop->lock);
+  while (!loop->exited)
+    g_cond_wait (&loop->cond, &loop->lock);
+  lingering = loop->lingering;
+  g_mutex_unlock (&loop->lock);
+
+  if (lingering)
     g_thread_unref (thread);
   else
     g_thread_join (thread);

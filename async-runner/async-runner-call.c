@@ -58,8 +58,7 @@ _async_runner_call_unref (AsyncRunnerCall *call)
   g_clear_object (&call->result);
   g_clear_error (&call->error);
   g_clear_pointer (&call->waiter_context, g_main_context_unref);
-  if (call->cancellable != NULL)
-    _async_runner_loop_give_cancellable (call->loop, g_steal_pointer (&call->cancellable));
+  g_clear_object (&call->cancellable);
   _async_runner_loop_unref (call->loop);
   g_cond_clear (&call->cond);
   g_mutex_clear (&call->mutex);

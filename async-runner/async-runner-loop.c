@@ -26,10 +26,6 @@
  * last poll was this recent: descriptors wait at most this long. */
 #define ZERO_POLL_INTERVAL_US 20
 
-/* Spare cancellables kept for the next calls: making and finalizing one
- * costs about a quarter of a trivial call. */
-#define N_SPARE_CANCELLABLES 8
-
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
  * out) until it is pruned, once it has doubled since the last pruning. */
 #define INFLIGHT_PRUNE_MIN 64
@@ -50,7 +46,6 @@ struct _AsyncRunnerLoop
   gint              live_tasks;    /* atomic: run_sync tasks not yet finalized */
   gint              runner_cpu;    /* atomic: where the runner thread last waited */
   gint              caller_cpu;    /* atomic: where the last call was submitted */
-  gpointer          spare_cancellables[N_SPARE_CANCELLABLES]; /* atomic each */
 
   GMutex            lock;
   GCond             cond;          /* with @lock: @started or @exited changed */
@@ -503,8 +498,6 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   g_assert (loop->ready_head == NULL);
   g_assert (loop->inflight.length == 0);
 
-  for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
-    g_clear_object (&loop->spare_cancellables[i]);
   g_hash_table_unref (loop->ops);
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
@@ -525,46 +518,6 @@ AsyncRunnerSpin *
 _async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop)
 {
   return &loop->caller_spin;
-}
-
-/* Any thread: a cancellable for a new call, never cancelled, owned by
- * nobody else and with no handler. */
-GCancellable *
-_async_runner_loop_take_cancellable (AsyncRunnerLoop *loop)
-{
-  for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
-    {
-      GCancellable *spare = g_atomic_pointer_exchange (&loop->spare_cancellables[i], NULL);
-
-      if (spare != NULL)
-        return spare;
-    }
-
-  return g_cancellable_new ();
-}
-
-/* Any thread: the call that owned @cancellable is gone. It is kept for
- * another call only if it is as good as new: nobody else holds it, it
- * was not cancelled and no handler is left connected to it. */
-void
-_async_runner_loop_give_cancellable (AsyncRunnerLoop *loop,
-                                     GCancellable    *cancellable)
-{
-  static guint cancelled_signal;
-
-  if G_UNLIKELY (cancelled_signal == 0)
-    cancelled_signal = g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE);
-
-  if (g_atomic_int_get ((gint *) &G_OBJECT (cancellable)->ref_count) == 1 &&
-      !g_cancellable_is_cancelled (cancellable) &&
-      !g_signal_has_handler_pending (cancellable, cancelled_signal, 0, TRUE))
-    {
-      for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
-        if (g_atomic_pointer_compare_and_exchange (&loop->spare_cancellables[i], NULL, cancellable))
-          return;
-    }
-
-  g_object_unref (cancellable);
 }
 
 gint

@@ -488,8 +488,9 @@ async_runner_call (AsyncRunner      *self,
     deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
 
   /* The operation's own: it may cancel it too, without touching any
-   * other call. */
-  call->cancellable = _async_runner_loop_take_cancellable (self->loop);
+   * other call. Always a new one: whoever keeps a weak reference to it
+   * must never reach another call's. */
+  call->cancellable = g_cancellable_new ();
 
   nested = _async_runner_loop_is_current (self->loop);
   call->nested = nested;

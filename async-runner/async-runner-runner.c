@@ -74,10 +74,14 @@
  *
  * All methods are thread-safe. A call made on the runner thread itself
  * (from inside a function or callback that the runner runs) does not
- * deadlock: it iterates the runner's context until its operation
- * completes. A call from one runner's thread to another runner sleeps like
- * any caller, so two runners whose functions call each other wait for each
- * other forever unless a [property@AsyncRunner.Runner:timeout] is set.
+ * deadlock: it iterates the runner's context, pushed as thread-default,
+ * until its operation completes. A call from one runner's thread to
+ * another runner sleeps like any caller, so two runners whose functions
+ * call each other wait for each other forever, unless the
+ * [property@AsyncRunner.Runner:timeout] of either runner (or a
+ * cancellable) ends one of the calls in the cycle: a runner thread whose
+ * call has ended serves its own runner's calls while it waits for the
+ * other runner's function to return, so the cycle unwinds.
  *
  * Since: 1.0
  */
@@ -271,7 +275,12 @@ async_runner_new (void)
  * the process exits and must not be shut down.
  *
  * In the child of a fork(), the first use creates a new default runner:
- * the parent's runner thread does not exist there.
+ * the parent's runner thread does not exist there. This is safe only if no
+ * other thread of the parent was inside GLib at the moment of the fork (no
+ * call in flight on any runner, no GLib thread pool at work): otherwise the
+ * child may hang in a lock that a thread that does not exist there held,
+ * as with any use of GLib after fork(). See
+ * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html).
  *
  * This function is thread-safe.
  *
@@ -563,10 +572,12 @@ async_runner_call (AsyncRunner      *self,
  * An error returned on the task reaches the caller with its domain, code
  * and message intact.
  *
- * If @func returns %FALSE without completing the task, or drops the task
- * without completing it, the call fails with %G_IO_ERROR_FAILED. With
- * @value non-%NULL, a task completed other than with g_task_return_value()
- * fails the call with %G_IO_ERROR_INVALID_DATA.
+ * If @func returns %FALSE (whether or not it completed the task first),
+ * or drops the task without completing it, the call fails with
+ * %G_IO_ERROR_FAILED. A task completed with g_task_run_in_thread_sync()
+ * counts as completed. With @value non-%NULL, a task completed other than
+ * with g_task_return_value() fails the call with
+ * %G_IO_ERROR_INVALID_DATA.
  *
  * Cancelling @cancellable, from any thread, makes the call return
  * %G_IO_ERROR_CANCELLED at once even if the operation ignores it (if
@@ -579,7 +590,10 @@ async_runner_call (AsyncRunner      *self,
  *
  * The calling thread sleeps (after spinning briefly) and its own context
  * is not iterated. Called on the runner thread, the call iterates the
- * runner's context until the task completes.
+ * runner's context, pushed as thread-default if another context was, until
+ * the task completes. Called on another runner's thread, once the call
+ * has ended (cancelled or timed out) while @func still runs, that thread
+ * serves its own runner's calls until @func returns.
  *
  * This function is thread-safe.
  *
@@ -641,7 +655,8 @@ async_runner_run_sync (AsyncRunner      *self,
  * to pass to the operation's `_finish()` function, which may run on the
  * calling thread; the operation's own errors come out of that function.
  *
- * If @start returns %FALSE the call fails with %G_IO_ERROR_FAILED.
+ * If @start returns %FALSE the call fails with %G_IO_ERROR_FAILED, even
+ * if the operation called back before @start returned.
  * Cancellation, the [property@AsyncRunner.Runner:timeout] and shutdown end
  * the call as with [method@AsyncRunner.Runner.run_sync], cancelling the
  * cancellable that @start passed to the operation.
@@ -683,7 +698,11 @@ async_runner_call_sync (AsyncRunner           *self,
  * %G_IO_ERROR_CLOSED, or with its result if it already had one), later
  * calls fail with %G_IO_ERROR_CLOSED, operations in flight are cancelled
  * and the thread is joined after giving them a grace period of at most
- * 100 milliseconds to complete.
+ * 100 milliseconds to complete. If some outlive the grace, this function
+ * returns all the same, and the thread, detached, waits for them only to
+ * dispatch their completion, then exits and frees the runner's context:
+ * an operation that completes late leaks nothing, one that never
+ * completes keeps the thread.
  *
  * Called on the runner thread itself, it does not wait: once the current
  * function or callback returns, the thread ends the pending calls, gives

@@ -336,6 +336,103 @@ test_cycle_timeout_on_a (void)
   g_clear_error (&c.b_to_a_error);
 }
 
+typedef struct
+{
+  AsyncRunner *a;
+  AsyncRunner *b;
+  Gate         gate;
+  gboolean     b_to_a_ok;
+  GError      *b_to_a_error;
+  GError      *a_to_b_error;
+} CycleShutdown;
+
+static gboolean
+b_waits_then_calls_a (AsyncRunner *runner,
+                      GTask       *task,
+                      gpointer     user_data)
+{
+  CycleShutdown *cs = user_data;
+
+  gate_pass (&cs->gate);
+  cs->b_to_a_ok = run_int (cs->a, 3, &cs->b_to_a_error) == 3;
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static gboolean
+a_calls_b_then_waits (AsyncRunner *runner,
+                      GTask       *task,
+                      gpointer     user_data)
+{
+  CycleShutdown *cs = user_data;
+
+  async_runner_set_timeout (cs->b, 100);
+  async_runner_run_sync (cs->b, b_waits_then_calls_a, cs, NULL, NULL, &cs->a_to_b_error);
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static gpointer
+call_a_thread (gpointer data)
+{
+  CycleShutdown *cs = data;
+  g_autoptr(GError) error = NULL;
+
+  /* Its result or G_IO_ERROR_CLOSED, depending on who is first. */
+  if (!async_runner_run_sync (cs->a, a_calls_b_then_waits, cs, NULL, NULL, &error))
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+
+  return NULL;
+}
+
+static gpointer
+shutdown_thread (gpointer data)
+{
+  async_runner_shutdown (data);
+  return NULL;
+}
+
+/* A runner thread that serves its own calls while it waits for another
+ * runner's function (see cycle-timeout-on-b) and is shut down meanwhile
+ * ends the calls submitted to it with G_IO_ERROR_CLOSED instead of
+ * leaving them queued: the function waiting on it returns, and so does
+ * the shutdown. */
+static void
+test_cycle_shutdown_while_serving (void)
+{
+  CycleShutdown cs = { async_runner_new (), async_runner_new () };
+  GThread *caller;
+  GThread *stopper;
+
+  gate_init (&cs.gate);
+  caller = g_thread_new ("call-a", call_a_thread, &cs);
+
+  /* B's function runs; A's call to it times out 100 ms later. */
+  g_mutex_lock (&cs.gate.mutex);
+  while (cs.gate.waiting < 1)
+    g_cond_wait (&cs.gate.cond, &cs.gate.mutex);
+  g_mutex_unlock (&cs.gate.mutex);
+
+  /* Shut A down (which waits for A's function) and let B's function
+   * call A: long before A's call to B times out, so A is shut down by
+   * the time it serves that call. */
+  stopper = g_thread_new ("shutdown-a", shutdown_thread, cs.a);
+  gate_open (&cs.gate);
+
+  g_thread_join (stopper);
+  g_thread_join (caller);
+
+  g_assert_error (cs.a_to_b_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  if (!cs.b_to_a_ok)
+    g_assert_error (cs.b_to_a_error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+
+  g_clear_error (&cs.a_to_b_error);
+  g_clear_error (&cs.b_to_a_error);
+  gate_clear (&cs.gate);
+  g_object_unref (cs.a);
+  g_object_unref (cs.b);
+}
+
 /* ---- 5. Operations that outlive the shutdown grace ---- */
 
 static guint
@@ -697,6 +794,7 @@ static const TestCase tests[] = {
   { "/AsyncRunner/Reliability/nested-private-context-others", test_nested_private_context_others },
   { "/AsyncRunner/Reliability/cycle-timeout-on-b", test_cycle_timeout_on_b },
   { "/AsyncRunner/Reliability/cycle-timeout-on-a", test_cycle_timeout_on_a },
+  { "/AsyncRunner/Reliability/cycle-shutdown-while-serving", test_cycle_shutdown_while_serving },
   { "/AsyncRunner/Reliability/late-completion-frees-context", test_late_completion_frees_context },
   { "/AsyncRunner/Reliability/run-in-thread-sync", test_run_in_thread_sync },
   { "/AsyncRunner/Reliability/cancellable-not-recycled", test_cancellable_not_recycled },

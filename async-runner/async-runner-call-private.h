@@ -64,9 +64,16 @@ struct _AsyncRunnerCall
   GTask                *task;          /* run_sync: made before dispatch */
   GList                 inflight_link; /* started, not known to have ended */
   gpointer              op_key;        /* call_sync: what the operation calls back with */
+  GAsyncResult         *early_result;  /* call_sync: delivered while @start ran */
   guint                 inflight : 1;
   guint                 op_pending : 1; /* call_sync: callback not yet run */
   guint                 task_done : 1;  /* run_sync: the task's callback ran */
+  guint                 running : 1;    /* the function has not returned yet */
+
+  /* Set by a caller that waits for the function on another runner's
+   * thread, which it keeps serving meanwhile: woken when the function
+   * returns. Owned. */
+  GMainContext         *waiter_context; /* atomic */
 
   /* The outcome: written by the claimer, read by the caller once
    * the call is finished. */

@@ -57,8 +57,8 @@ _async_runner_call_unref (AsyncRunnerCall *call)
     g_value_unset (&call->value);
   g_clear_object (&call->result);
   g_clear_error (&call->error);
-  if (call->cancellable != NULL)
-    _async_runner_loop_give_cancellable (call->loop, g_steal_pointer (&call->cancellable));
+  g_clear_pointer (&call->waiter_context, g_main_context_unref);
+  g_clear_object (&call->cancellable);
   _async_runner_loop_unref (call->loop);
   g_cond_clear (&call->cond);
   g_mutex_clear (&call->mutex);
@@ -211,12 +211,39 @@ _async_runner_call_wait (AsyncRunnerCall *call,
   return TRUE;
 }
 
+/* A caller on the thread of runner @own, whose call to another runner
+ * has ended, waits for that call's function to return. That function may
+ * itself be waiting for a call to @own (runners calling each other): so
+ * serve @own's calls meanwhile, as a nested call does, rather than sleep.
+ * Any timeout or cancellation in such a cycle then ends it. */
+static void
+serve_until_returned (AsyncRunnerCall *call,
+                      AsyncRunnerLoop *own)
+{
+  GMainContext *context = _async_runner_loop_get_context (own);
+
+  /* Stored @waiter_context, then @ran_waiter, then read @run_state; the
+   * runner does the reverse (see end_run()). */
+  g_atomic_pointer_set (&call->waiter_context, g_main_context_ref (context));
+  g_atomic_int_set (&call->ran_waiter, TRUE);
+
+  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
+    {
+      /* Shut down meanwhile: this frame must unwind for the thread to
+       * stop, and the calls waiting for it must not wait for that. */
+      if (_async_runner_loop_is_quitting (own))
+        _async_runner_loop_discard_pending (own);
+      g_main_context_iteration (context, TRUE);
+    }
+}
+
 /* The caller's thread, once @call has ended: makes sure its function
  * will not run, or waits until it has returned. Functions only start
  * work, so this wait is short. */
 void
 _async_runner_call_settle (AsyncRunnerCall *call)
 {
+  AsyncRunnerLoop *own;
   guint i;
 
   if (g_atomic_int_compare_and_exchange (&call->run_state,
@@ -229,6 +256,13 @@ _async_runner_call_settle (AsyncRunnerCall *call)
       if (g_atomic_int_get (&call->run_state) != ASYNC_RUNNER_RUN_RUNNING)
         return;
       _async_runner_cpu_relax ();
+    }
+
+  own = _async_runner_loop_get_current ();
+  if (own != NULL && own != call->loop)
+    {
+      serve_until_returned (call, own);
+      return;
     }
 
   /* Stored @ran_waiter first, read @run_state second; the runner does the
@@ -257,24 +291,23 @@ end_run (AsyncRunnerCall *call)
 
   if (g_atomic_int_get (&call->ran_waiter))
     {
+      GMainContext *waiter_context = g_atomic_pointer_get (&call->waiter_context);
+
+      if (waiter_context != NULL)
+        g_main_context_wakeup (waiter_context);
+
       g_mutex_lock (&call->mutex);
       g_cond_broadcast (&call->cond);
       g_mutex_unlock (&call->mutex);
     }
 }
 
-/* Runner thread, from the task's context: the task was completed. */
+/* Runner thread: @task was completed; its outcome ends @call unless
+ * something else ended it first. */
 static void
-on_task_ready (GObject      *source_object,
-               GAsyncResult *result,
-               gpointer      user_data)
+finish_from_task (AsyncRunnerCall *call,
+                  GTask           *task)
 {
-  AsyncRunnerCall *call = user_data;   /* kept alive by the caller or the task */
-  GTask *task = G_TASK (result);
-
-  call->task_done = TRUE;
-  _async_runner_loop_untrack (call->loop, call);
-
   if (!_async_runner_call_claim (call))
     return;
 
@@ -290,6 +323,24 @@ on_task_ready (GObject      *source_object,
                                        "The task was not completed with g_task_return_value()");
 
   _async_runner_call_publish (call);
+}
+
+/* Runner thread, from the task's context: the task was completed. */
+static void
+on_task_ready (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncRunnerCall *call = user_data;   /* kept alive by the caller or the task */
+
+  call->task_done = TRUE;
+  _async_runner_loop_untrack (call->loop, call);
+
+  /* Completed while the function runs: what it returns decides. */
+  if (call->running)
+    return;
+
+  finish_from_task (call, G_TASK (result));
 }
 
 /* Any thread: the task is being finalized. */
@@ -387,7 +438,11 @@ on_async_ready (GObject      *source_object,
 
   call->op_pending = FALSE;
 
-  if (_async_runner_call_claim (call))
+  /* Called back before the start function returned: what it returns
+   * decides. */
+  if (call->running)
+    call->early_result = g_object_ref (result);
+  else if (_async_runner_call_claim (call))
     {
       call->result = g_object_ref (result);
       _async_runner_call_publish (call);
@@ -444,30 +499,50 @@ _async_runner_call_run (AsyncRunnerCall *call)
       gboolean started;
 
       g_assert (task != NULL);
+      call->running = TRUE;
       started = call->func (call->runner, task, call->user_data);
+      call->running = FALSE;
       end_run (call);
+
+      /* g_task_run_in_thread_sync() completes the task and never invokes
+       * its callback. */
+      if (!call->task_done && g_task_get_completed (task))
+        call->task_done = TRUE;
+
+      if (call->task_done)
+        {
+          if (started)
+            finish_from_task (call, task);
+          else
+            _async_runner_call_abort (call, G_IO_ERROR_FAILED,
+                                      "The AsyncRunnerFunc did not start the operation");
+          return;
+        }
 
       /* Not completed yet (the usual case is that it was, at once): the
        * task must keep the call alive for its callback. */
       watch_task (call, task);
 
-      if (!call->task_done && task_is_orphan (task))
+      if (!started)
+        _async_runner_call_abort (call, G_IO_ERROR_FAILED,
+                                  "The AsyncRunnerFunc did not start the operation");
+
+      if (task_is_orphan (task))
         {
           /* Neither kept nor returned: return it here, which ends the
-           * call, rather than let it be finalized unreturned. */
+           * call (unless it failed already), rather than let it be
+           * finalized unreturned. */
           g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
                                    started
                                      ? "The AsyncRunnerFunc dropped its task without completing it"
                                      : "The AsyncRunnerFunc did not start the operation");
         }
-      else if (!started)
-        _async_runner_call_abort (call, G_IO_ERROR_FAILED,
-                                  "The AsyncRunnerFunc did not start the operation");
-      else if (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING)
+      else if (started && g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING)
         _async_runner_loop_track (call->loop, call);
     }
   else
     {
+      g_autoptr(GAsyncResult) early = NULL;
       gboolean started;
       gpointer key;
 
@@ -477,15 +552,25 @@ _async_runner_call_run (AsyncRunnerCall *call)
       _async_runner_loop_track (call->loop, call);
       key = _async_runner_loop_add_op (call->loop, call);
 
+      call->running = TRUE;
       started = call->start (call->runner, call->user_data, call->cancellable,
                              on_async_ready, key);
+      call->running = FALSE;
       end_run (call);
+
+      early = g_steal_pointer (&call->early_result);
 
       if (!started)
         {
+          /* Even if it called back: it says it did not start. */
           _async_runner_call_abort (call, G_IO_ERROR_FAILED,
                                     "The AsyncRunnerStartFunc did not start the operation");
           _async_runner_call_forget_op (call);
+        }
+      else if (early != NULL && _async_runner_call_claim (call))
+        {
+          call->result = g_steal_pointer (&early);
+          _async_runner_call_publish (call);
         }
     }
 }

@@ -15,9 +15,6 @@ AsyncRunnerLoop *_async_runner_loop_ref             (AsyncRunnerLoop *loop);
 void             _async_runner_loop_unref           (AsyncRunnerLoop *loop);
 GMainContext    *_async_runner_loop_get_context     (AsyncRunnerLoop *loop);
 AsyncRunnerSpin *_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop);
-GCancellable    *_async_runner_loop_take_cancellable (AsyncRunnerLoop *loop);
-void             _async_runner_loop_give_cancellable (AsyncRunnerLoop *loop,
-                                                      GCancellable    *cancellable);
 gint             _async_runner_loop_get_runner_cpu  (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_current      (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_quitting     (AsyncRunnerLoop *loop);
@@ -38,6 +35,7 @@ AsyncRunnerCall *_async_runner_loop_take_op         (AsyncRunnerLoop *loop,
 AsyncRunnerLoop *_async_runner_loop_get_current     (void);
 void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
 void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
+void             _async_runner_loop_discard_pending (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
 
 G_END_DECLS

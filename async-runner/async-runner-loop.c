@@ -8,10 +8,11 @@
 #include "async-runner-loop-private.h"
 
 /* After shutdown the runner thread keeps iterating for at most this long
- * while operations it started are still completing (they were cancelled),
- * so that their tasks and sources are freed rather than stranded in a
- * context nobody iterates. Operations that ignore cancellation for longer
- * are left behind. */
+ * while operations it started are still completing (they were cancelled)
+ * before shutdown returns. Operations that ignore cancellation for longer
+ * keep the thread, detached, until they complete: their completion is
+ * queued on the runner context, and it would otherwise never be
+ * dispatched, holding the context (and its descriptor) forever. */
 #define DRAIN_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
 
 /* How many pausing spin rounds between looks at the context's file
@@ -24,10 +25,6 @@
  * ready too. Back-to-back such iterations skip that system call when the
  * last poll was this recent: descriptors wait at most this long. */
 #define ZERO_POLL_INTERVAL_US 20
-
-/* Spare cancellables kept for the next calls: making and finalizing one
- * costs about a quarter of a trivial call. */
-#define N_SPARE_CANCELLABLES 8
 
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
  * out) until it is pruned, once it has doubled since the last pruning. */
@@ -49,21 +46,25 @@ struct _AsyncRunnerLoop
   gint              live_tasks;    /* atomic: run_sync tasks not yet finalized */
   gint              runner_cpu;    /* atomic: where the runner thread last waited */
   gint              caller_cpu;    /* atomic: where the last call was submitted */
-  gpointer          spare_cancellables[N_SPARE_CANCELLABLES]; /* atomic each */
 
   GMutex            lock;
   GCond             cond;          /* with @lock: @started or @exited changed */
   gboolean          started;       /* protected by @lock: the thread owns @context */
   gboolean          exited;        /* protected by @lock: the thread has drained */
+  gboolean          lingering;     /* protected by @lock: and waits for operations
+                                    * that outlived the grace, so it is detached,
+                                    * not joined */
   GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
 
   /* Runner thread only */
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
   GQueue            inflight;      /* started calls, each holding a reference */
-  GHashTable       *ops;           /* call_sync operations by key: their call, or
+  GHashTable       *ops;           /* call_sync operations by key: their call,
                                     * NULL for a failed start whose callback may
-                                    * still come */
+                                    * still come, or ABANDONED_OP for one still
+                                    * running when the thread stopped */
+  guint             abandoned_ops; /* how many ABANDONED_OP are in @ops */
   guintptr          last_op_key;
   gint64            polled_at;     /* monotonic time of the last real poll */
   guint             inflight_pruned; /* length after the last pruning */
@@ -76,6 +77,7 @@ typedef struct
 } QueueSource;
 
 #define CLOSED_STACK(loop) ((gpointer) &(loop)->stack)
+#define ABANDONED_OP(loop) ((gpointer) &(loop)->ops)
 
 /* The loop whose thread this is, if any. */
 static GPrivate current_loop;
@@ -115,6 +117,28 @@ pop_ready (AsyncRunnerLoop *loop)
   return call;
 }
 
+/* Runner thread: makes the runner context thread-default unless it is
+ * already (a function that pushed a context of its own may iterate the
+ * runner context, through a nested call). Returns TRUE if it pushed it,
+ * for pop_runner_context(). */
+static gboolean
+push_runner_context (GMainContext *context)
+{
+  if G_LIKELY (g_main_context_get_thread_default () == context)
+    return FALSE;
+
+  g_main_context_push_thread_default (context);
+  return TRUE;
+}
+
+static void
+pop_runner_context (GMainContext *context,
+                    gboolean      pushed)
+{
+  if (pushed)
+    g_main_context_pop_thread_default (context);
+}
+
 /* Runner thread: takes the submitted calls, oldest first, and prepares
  * them. @replacement is NULL, or CLOSED_STACK to refuse any more. */
 static gboolean
@@ -144,14 +168,23 @@ take_submitted (AsyncRunnerLoop *loop,
 
   /* Tasks are made here, outside any dispatch, so that GTask may invoke
    * their callback straight from g_task_return_*() during dispatch
-   * instead of one main loop iteration later. */
-  while (oldest != NULL)
+   * instead of one main loop iteration later; and bound to the runner
+   * context, whatever context a function that waits in a nested call
+   * pushed. */
+  if (oldest != NULL)
     {
-      AsyncRunnerCall *call = oldest;
+      gboolean pushed = push_runner_context (loop->context);
 
-      oldest = call->next;
-      _async_runner_call_prepare (call);
-      push_ready (loop, call);
+      while (oldest != NULL)
+        {
+          AsyncRunnerCall *call = oldest;
+
+          oldest = call->next;
+          _async_runner_call_prepare (call);
+          push_ready (loop, call);
+        }
+
+      pop_runner_context (loop->context, pushed);
     }
 
   return loop->ready_head != NULL;
@@ -178,17 +211,24 @@ queue_source_dispatch (GSource     *source,
 {
   AsyncRunnerLoop *loop = ((QueueSource *) source)->loop;
   AsyncRunnerCall *call;
+  gboolean pushed;
+
+  if (loop->ready_head == NULL)
+    return G_SOURCE_CONTINUE;
 
   /* A call may iterate the context itself (a call made from the runner
    * thread); the source can recurse, so nested iterations keep serving
-   * the queue from the same list. After shutdown, what is left is ended
-   * by loop_drain(). */
+   * the queue from the same list, with the runner context thread-default
+   * even if the function waiting in the nested call pushed another. After
+   * shutdown, what is left is ended by loop_drain(). */
+  pushed = push_runner_context (loop->context);
   while (!g_atomic_int_get (&loop->quit) &&
          (call = pop_ready (loop)) != NULL)
     {
       _async_runner_call_run (call);
       _async_runner_call_unref (call);
     }
+  pop_runner_context (loop->context, pushed);
 
   return G_SOURCE_CONTINUE;
 }
@@ -339,18 +379,29 @@ loop_drain (AsyncRunnerLoop *loop)
   g_source_destroy (wake);
   g_source_unref (wake);
 
-  /* Operations that never called back: nothing iterates this context
-   * any more, so their callbacks cannot run; drop what they held. */
+  /* Operations that have not called back yet: the calls are over. A
+   * run_sync task keeps what it needs (see live_tasks); a call_sync
+   * operation's callback will find its key abandoned. */
   while ((l = g_queue_pop_head_link (&loop->inflight)) != NULL)
     {
       call = l->data;
       call->inflight = FALSE;
-      call->op_pending = FALSE;
+      if (call->op_pending)
+        {
+          g_hash_table_insert (loop->ops, g_steal_pointer (&call->op_key), ABANDONED_OP (loop));
+          loop->abandoned_ops++;
+          call->op_pending = FALSE;
+        }
       _async_runner_call_unref (call);
     }
+}
 
-  /* Likewise for the callbacks that failed starts might still have made. */
-  g_hash_table_remove_all (loop->ops);
+/* Runner thread, after draining: operations it started are still to
+ * complete. */
+static gboolean
+loop_has_operations (AsyncRunnerLoop *loop)
+{
+  return g_atomic_int_get (&loop->live_tasks) > 0 || loop->abandoned_ops > 0;
 }
 
 static gpointer
@@ -373,8 +424,21 @@ loop_thread (gpointer data)
 
   g_mutex_lock (&loop->lock);
   loop->exited = TRUE;
+  loop->lingering = loop_has_operations (loop);
   g_cond_broadcast (&loop->cond);
   g_mutex_unlock (&loop->lock);
+
+  /* Shutdown has returned. Operations that outlived the grace queue their
+   * completion on this context: dispatch it when it comes, so that their
+   * tasks, and with them this context, are freed. An operation that never
+   * completes keeps the thread waiting here, as it would have kept its
+   * task and the context alive anyway. */
+  while (loop_has_operations (loop))
+    g_main_context_iteration (loop->context, TRUE);
+
+  /* The callbacks that failed starts might still make cannot come now
+   * (they would be dispatched here). */
+  g_hash_table_remove_all (loop->ops);
 
   g_main_context_pop_thread_default (loop->context);
   g_private_set (&current_loop, NULL);
@@ -434,8 +498,6 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   g_assert (loop->ready_head == NULL);
   g_assert (loop->inflight.length == 0);
 
-  for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
-    g_clear_object (&loop->spare_cancellables[i]);
   g_hash_table_unref (loop->ops);
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
@@ -456,46 +518,6 @@ AsyncRunnerSpin *
 _async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop)
 {
   return &loop->caller_spin;
-}
-
-/* Any thread: a cancellable for a new call, never cancelled, owned by
- * nobody else and with no handler. */
-GCancellable *
-_async_runner_loop_take_cancellable (AsyncRunnerLoop *loop)
-{
-  for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
-    {
-      GCancellable *spare = g_atomic_pointer_exchange (&loop->spare_cancellables[i], NULL);
-
-      if (spare != NULL)
-        return spare;
-    }
-
-  return g_cancellable_new ();
-}
-
-/* Any thread: the call that owned @cancellable is gone. It is kept for
- * another call only if it is as good as new: nobody else holds it, it
- * was not cancelled and no handler is left connected to it. */
-void
-_async_runner_loop_give_cancellable (AsyncRunnerLoop *loop,
-                                     GCancellable    *cancellable)
-{
-  static guint cancelled_signal;
-
-  if G_UNLIKELY (cancelled_signal == 0)
-    cancelled_signal = g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE);
-
-  if (g_atomic_int_get ((gint *) &G_OBJECT (cancellable)->ref_count) == 1 &&
-      !g_cancellable_is_cancelled (cancellable) &&
-      !g_signal_has_handler_pending (cancellable, cancelled_signal, 0, TRUE))
-    {
-      for (guint i = 0; i < N_SPARE_CANCELLABLES; i++)
-        if (g_atomic_pointer_compare_and_exchange (&loop->spare_cancellables[i], NULL, cancellable))
-          return;
-    }
-
-  g_object_unref (cancellable);
 }
 
 gint
@@ -644,7 +666,7 @@ find_op (AsyncRunnerLoop *loop,
     {
       AsyncRunnerCall *call = value;
 
-      if (call == NULL)
+      if (call == NULL || call == ABANDONED_OP (loop))
         continue;
       if (cancellable != NULL && call->cancellable == cancellable)
         return call;
@@ -671,6 +693,13 @@ _async_runner_loop_take_op (AsyncRunnerLoop *loop,
     {
       /* NULL: a failed start's operation, called back after all. */
       call = value;
+
+      /* Still running when the thread stopped: the call is over. */
+      if (call == ABANDONED_OP (loop))
+        {
+          loop->abandoned_ops--;
+          return NULL;
+        }
     }
   else
     {
@@ -708,17 +737,38 @@ _async_runner_loop_task_started (AsyncRunnerLoop *loop)
 void
 _async_runner_loop_task_gone (AsyncRunnerLoop *loop)
 {
-  g_atomic_int_add (&loop->live_tasks, -1);
+  /* The last one, after shutdown: the thread may be waiting for it. */
+  if (g_atomic_int_add (&loop->live_tasks, -1) == 1 &&
+      g_atomic_int_get (&loop->quit))
+    g_main_context_wakeup (loop->context);
+}
+
+/* Runner thread, once shut down, while a function waits on it (see
+ * _async_runner_call_settle()): ends the calls submitted so far with
+ * G_IO_ERROR_CLOSED, as loop_drain() will once the thread gets there. */
+void
+_async_runner_loop_discard_pending (AsyncRunnerLoop *loop)
+{
+  AsyncRunnerCall *call;
+
+  take_submitted (loop, NULL);
+  while ((call = pop_ready (loop)) != NULL)
+    {
+      _async_runner_call_discard (call);
+      _async_runner_call_unref (call);
+    }
 }
 
 /* Any thread, any number of times. Stops the runner thread, which ends
  * every pending call with G_IO_ERROR_CLOSED and refuses new ones; joins
- * it, or when called on the runner thread itself, lets it exit as soon as
- * the current dispatch returns. */
+ * it (or detaches it, once drained, if operations outlived the grace), or
+ * when called on the runner thread itself, lets it exit as soon as the
+ * current dispatch returns. */
 void
 _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
 {
   GThread *thread;
+  gboolean lingering;
 
   g_mutex_lock (&loop->lock);
   g_atomic_int_set (&loop->quit, TRUE);
@@ -740,6 +790,18 @@ _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
   g_main_context_wakeup (loop->context);
 
   if (thread == g_thread_self ())
+    {
+      g_thread_unref (thread);
+      return;
+    }
+
+  g_mutex_lock (&loop->lock);
+  while (!loop->exited)
+    g_cond_wait (&loop->cond, &loop->lock);
+  lingering = loop->lingering;
+  g_mutex_unlock (&loop->lock);
+
+  if (lingering)
     g_thread_unref (thread);
   else
     g_thread_join (thread);

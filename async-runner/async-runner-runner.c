@@ -75,10 +75,14 @@
  *
  * All methods are thread-safe. A call made on the runner thread itself
  * (from inside a function or callback that the runner runs) does not
- * deadlock: it iterates the runner's context until its operation
- * completes. A call from one runner's thread to another runner sleeps like
- * any caller, so two runners whose functions call each other wait for each
- * other forever unless a [property@AsyncRunner.Runner:timeout] is set.
+ * deadlock: it iterates the runner's context, pushed as thread-default,
+ * until its operation completes. A call from one runner's thread to
+ * another runner sleeps like any caller, so two runners whose functions
+ * call each other wait for each other forever, unless the
+ * [property@AsyncRunner.Runner:timeout] of either runner (or a
+ * cancellable) ends one of the calls in the cycle: a runner thread whose
+ * call has ended serves its own runner's calls while it waits for the
+ * other runner's function to return, so the cycle unwinds.
  *
  * Since: 1.0
  */
@@ -274,7 +278,12 @@ async_runner_new (void)
  * the process exits and must not be shut down.
  *
  * In the child of a fork(), the first use creates a new default runner:
- * the parent's runner thread does not exist there.
+ * the parent's runner thread does not exist there. This is safe only if no
+ * other thread of the parent was inside GLib at the moment of the fork (no
+ * call in flight on any runner, no GLib thread pool at work): otherwise the
+ * child may hang in a lock that a thread that does not exist there held,
+ * as with any use of GLib after fork(). See
+ * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html).
  *
  * This function is thread-safe.
  *
@@ -421,6 +430,16 @@ run_nested (AsyncRunner     *self,
 {
   GMainContext *context = _async_runner_loop_get_context (self->loop);
   GSource *timeout_source = NULL;
+  gboolean pushed = FALSE;
+
+  /* The function calling may have pushed a context of its own (a
+   * library's sync wrapper does): the task, the operation and the calls
+   * served meanwhile belong to the runner context all the same. */
+  if (g_main_context_get_thread_default () != context)
+    {
+      g_main_context_push_thread_default (context);
+      pushed = TRUE;
+    }
 
   _async_runner_call_prepare (call);
   _async_runner_call_run (call);
@@ -449,6 +468,9 @@ run_nested (AsyncRunner     *self,
       g_source_destroy (timeout_source);
       g_source_unref (timeout_source);
     }
+
+  if (pushed)
+    g_main_context_pop_thread_default (context);
 }
 
 /* Any thread: runs @call to its end and takes its error, if any. */
@@ -478,8 +500,9 @@ async_runner_call (AsyncRunner      *self,
     deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
 
   /* The operation's own: it may cancel it too, without touching any
-   * other call. */
-  call->cancellable = _async_runner_loop_take_cancellable (self->loop);
+   * other call. Always a new one: whoever keeps a weak reference to it
+   * must never reach another call's. */
+  call->cancellable = g_cancellable_new ();
 
   nested = _async_runner_loop_is_current (self->loop);
   call->nested = nested;
@@ -552,10 +575,12 @@ async_runner_call (AsyncRunner      *self,
  * An error returned on the task reaches the caller with its domain, code
  * and message intact.
  *
- * If @func returns %FALSE without completing the task, or drops the task
- * without completing it, the call fails with %G_IO_ERROR_FAILED. With
- * @value non-%NULL, a task completed other than with g_task_return_value()
- * fails the call with %G_IO_ERROR_INVALID_DATA.
+ * If @func returns %FALSE (whether or not it completed the task first),
+ * or drops the task without completing it, the call fails with
+ * %G_IO_ERROR_FAILED. A task completed with g_task_run_in_thread_sync()
+ * counts as completed. With @value non-%NULL, a task completed other than
+ * with g_task_return_value() fails the call with
+ * %G_IO_ERROR_INVALID_DATA.
  *
  * Cancelling @cancellable, from any thread, makes the call return
  * %G_IO_ERROR_CANCELLED at once even if the operation ignores it (if
@@ -568,7 +593,10 @@ async_runner_call (AsyncRunner      *self,
  *
  * The calling thread sleeps (after spinning briefly) and its own context
  * is not iterated. Called on the runner thread, the call iterates the
- * runner's context until the task completes.
+ * runner's context, pushed as thread-default if another context was, until
+ * the task completes. Called on another runner's thread, once the call
+ * has ended (cancelled or timed out) while @func still runs, that thread
+ * serves its own runner's calls until @func returns.
  *
  * GJS cannot run JavaScript on another thread (GJS 1.81.90 and later crash
  * when asked to): a JavaScript @func is refused with
@@ -635,7 +663,8 @@ async_runner_run_sync (AsyncRunner      *self,
  * to pass to the operation's `_finish()` function, which may run on the
  * calling thread; the operation's own errors come out of that function.
  *
- * If @start returns %FALSE the call fails with %G_IO_ERROR_FAILED.
+ * If @start returns %FALSE the call fails with %G_IO_ERROR_FAILED, even
+ * if the operation called back before @start returned.
  * Cancellation, the [property@AsyncRunner.Runner:timeout] and shutdown end
  * the call as with [method@AsyncRunner.Runner.run_sync], cancelling the
  * cancellable that @start passed to the operation. A JavaScript @start is
@@ -686,7 +715,11 @@ async_runner_call_sync (AsyncRunner           *self,
  * %G_IO_ERROR_CLOSED, or with its result if it already had one), later
  * calls fail with %G_IO_ERROR_CLOSED, operations in flight are cancelled
  * and the thread is joined after giving them a grace period of at most
- * 100 milliseconds to complete.
+ * 100 milliseconds to complete. If some outlive the grace, this function
+ * returns all the same, and the thread, detached, waits for them only to
+ * dispatch their completion, then exits and frees the runner's context:
+ * an operation that completes late leaks nothing, one that never
+ * completes keeps the thread.
  *
  * Called on the runner thread itself, it does not wait: once the current
  * function or callback returns, the thread ends the pending calls, gives

@@ -28,7 +28,8 @@ G_DECLARE_FINAL_TYPE (AsyncRunner, async_runner, ASYNC, RUNNER, GObject)
  *
  * A function run by [method@AsyncRunner.Runner.run_sync] on the runner
  * thread, with the runner's [struct@GLib.MainContext] as the thread-default
- * context.
+ * context (even when the call was made on the runner thread by a function
+ * that had pushed a context of its own).
  *
  * It starts some work that eventually completes @task with
  * g_task_return_value() (when the caller wants a value) or any other
@@ -45,13 +46,16 @@ G_DECLARE_FINAL_TYPE (AsyncRunner, async_runner, ASYNC, RUNNER, GObject)
  * The function should start the work and return: the runner runs one
  * function at a time, so a function that blocks holds up every other call
  * on the runner. Blocking work can run in a thread of its own with
- * g_task_run_in_thread() on @task. Anything the work uses after the
- * function has returned must be owned by it (keep a reference), since the
- * call may have ended by then.
+ * g_task_run_in_thread() on @task; g_task_run_in_thread_sync() on @task
+ * completes it too, but blocks the runner meanwhile. Anything the work
+ * uses after the function has returned must be owned by it (keep a
+ * reference), since the call may have ended by then.
  *
  * Returns: %TRUE if the function took charge of @task (or completed it);
  *   %FALSE if it could not start the work, which fails the call at once
- *   with %G_IO_ERROR_FAILED
+ *   with %G_IO_ERROR_FAILED, even if it completed @task before returning:
+ *   the outcome of a task completed while the function runs is delivered
+ *   only once the function has returned %TRUE
  *
  * Since: 1.0
  */
@@ -72,7 +76,8 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  *
  * A function run by [method@AsyncRunner.Runner.call_sync] on the runner
  * thread, with the runner's [struct@GLib.MainContext] as the thread-default
- * context. It calls one GIO-style asynchronous function, such as
+ * context (even when the call was made on the runner thread by a function
+ * that had pushed a context of its own). It calls one GIO-style asynchronous function, such as
  * g_file_load_contents_async(), passing it @cancellable, @callback and
  * @callback_data, and returns. Anything the operation uses after the
  * function has returned must be owned by it (GIO functions keep a
@@ -80,9 +85,11 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  * then.
  *
  * Returns: %TRUE if the operation was started; %FALSE if it could not be,
- *   which fails the call at once with %G_IO_ERROR_FAILED (in case
- *   @callback is called anyway, the runner keeps a few bytes to receive it
- *   until it shuts down)
+ *   which fails the call at once with %G_IO_ERROR_FAILED, even if
+ *   @callback was called before the function returned: a result delivered
+ *   while the function runs counts only once it has returned %TRUE (in
+ *   case @callback is called after %FALSE, the runner keeps a few bytes to
+ *   receive it until it shuts down)
  *
  * Since: 1.0
  */

@@ -1155,9 +1155,9 @@ func_hold_then_cancel (AsyncRunner *runner,
   return TRUE;
 }
 
-/* The runner reuses the cancellables of finished calls, but only those as
- * good as new: one left with a handler connected (or cancelled) is never
- * given to another call, whose cancellation would run that handler. */
+/* A finished call's cancellable, left with a handler connected (or
+ * cancelled), is never given to another call, whose cancellation would
+ * run that handler. */
 static void
 test_no_reuse_of_used_cancellable (void)
 {

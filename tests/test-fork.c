@@ -6,7 +6,10 @@
  * threads of the parent do not exist there. The default runner must be
  * made anew in the child, and a runner made before the fork must fail
  * with a clear error instead of waiting forever for a thread that is not
- * there.
+ * there; a child may also just exec(). All of it with no call in flight
+ * at the moment of the fork: that is all the library promises (see the
+ * threads guide: a thread of the parent inside GLib at that moment may
+ * hold a lock that the child will wait for forever).
  *
  * The child reports its verdict (0, or the number of the check that
  * failed, with a message on stderr) through a pipe; the parent waits for
@@ -351,6 +354,58 @@ test_fork_before_default (void)
   g_test_trap_assert_passed ();
 }
 
+/* Fork with no call in flight, while runners (the default one, and one
+ * of the parent's own) have threads, then exec(): the child runs the new
+ * program and exits with its status. */
+static void
+test_fork_then_exec (void)
+{
+  g_autoptr(AsyncRunner) own = async_runner_new ();
+  gint64 deadline;
+  pid_t pid;
+  int status;
+
+  g_assert_true (runner_works (async_runner_get_default (), 7));
+  g_assert_true (runner_works (own, 8));
+
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+
+  if (pid == 0)
+    {
+      /* Only async-signal-safe functions from here to exec(). */
+      execl ("/bin/sh", "sh", "-c", "exit 7", (char *) NULL);
+      _exit (127);
+    }
+
+  deadline = g_get_monotonic_time () + CHILD_DEADLINE_S * G_TIME_SPAN_SECOND;
+  for (;;)
+    {
+      pid_t ret = waitpid (pid, &status, WNOHANG);
+
+      if (ret == pid)
+        break;
+      g_assert_cmpint (ret, ==, 0);
+
+      if (g_get_monotonic_time () >= deadline)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          g_error ("the child did not exit within %d s", CHILD_DEADLINE_S);
+        }
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+    }
+
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 7);
+
+  /* Nothing changed for the parent. */
+  g_assert_true (runner_works (async_runner_get_default (), 9));
+  g_assert_true (runner_works (own, 10));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -359,6 +414,7 @@ main (int   argc,
 
   g_test_add_func ("/AsyncRunner/Fork/child", test_fork);
   g_test_add_func ("/AsyncRunner/Fork/before-default", test_fork_before_default);
+  g_test_add_func ("/AsyncRunner/Fork/exec", test_fork_then_exec);
 
   return g_test_run ();
 }

@@ -60,11 +60,13 @@ struct _AsyncRunnerLoop
   AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
   AsyncRunnerCall  *ready_tail;
   GQueue            inflight;      /* started calls, each holding a reference */
-  GHashTable       *ops;           /* call_sync operations by key: their call,
+  GHashTable       *ops;           /* call_sync operations by key: their call, or
                                     * NULL for a failed start whose callback may
-                                    * still come, or ABANDONED_OP for one still
-                                    * running when the thread stopped */
-  guint             abandoned_ops; /* how many ABANDONED_OP are in @ops */
+                                    * still come */
+  GHashTable       *abandoned;     /* call_sync operations still running when the
+                                    * thread stopped, by key: their cancellable
+                                    * (owned), to recognise a callback that lost
+                                    * its key */
   guintptr          last_op_key;
   gint64            polled_at;     /* monotonic time of the last real poll */
   guint             inflight_pruned; /* length after the last pruning */
@@ -77,7 +79,6 @@ typedef struct
 } QueueSource;
 
 #define CLOSED_STACK(loop) ((gpointer) &(loop)->stack)
-#define ABANDONED_OP(loop) ((gpointer) &(loop)->ops)
 
 /* The loop whose thread this is, if any. */
 static GPrivate current_loop;
@@ -388,8 +389,9 @@ loop_drain (AsyncRunnerLoop *loop)
       call->inflight = FALSE;
       if (call->op_pending)
         {
-          g_hash_table_insert (loop->ops, g_steal_pointer (&call->op_key), ABANDONED_OP (loop));
-          loop->abandoned_ops++;
+          g_hash_table_remove (loop->ops, call->op_key);
+          g_hash_table_insert (loop->abandoned, g_steal_pointer (&call->op_key),
+                               g_object_ref (call->cancellable));
           call->op_pending = FALSE;
         }
       _async_runner_call_unref (call);
@@ -401,7 +403,7 @@ loop_drain (AsyncRunnerLoop *loop)
 static gboolean
 loop_has_operations (AsyncRunnerLoop *loop)
 {
-  return g_atomic_int_get (&loop->live_tasks) > 0 || loop->abandoned_ops > 0;
+  return g_atomic_int_get (&loop->live_tasks) > 0 || g_hash_table_size (loop->abandoned) > 0;
 }
 
 static gpointer
@@ -459,6 +461,7 @@ _async_runner_loop_new (void)
   g_cond_init (&loop->cond);
   g_queue_init (&loop->inflight);
   loop->ops = g_hash_table_new (NULL, NULL);
+  loop->abandoned = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
 
@@ -499,6 +502,7 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   g_assert (loop->inflight.length == 0);
 
   g_hash_table_unref (loop->ops);
+  g_hash_table_unref (loop->abandoned);
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
   g_main_context_unref (loop->context);
@@ -666,7 +670,7 @@ find_op (AsyncRunnerLoop *loop,
     {
       AsyncRunnerCall *call = value;
 
-      if (call == NULL || call == ABANDONED_OP (loop))
+      if (call == NULL)
         continue;
       if (cancellable != NULL && call->cancellable == cancellable)
         return call;
@@ -675,6 +679,28 @@ find_op (AsyncRunnerLoop *loop,
     }
 
   return key == NULL && cancellable == NULL && n == 1 ? found : NULL;
+}
+
+/* Runner thread: forgets the abandoned operation of @cancellable, if any. */
+static gboolean
+remove_abandoned (AsyncRunnerLoop *loop,
+                  GCancellable    *cancellable)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (cancellable == NULL)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, loop->abandoned);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == cancellable)
+      {
+        g_hash_table_iter_remove (&iter);
+        return TRUE;
+      }
+
+  return FALSE;
 }
 
 /* Runner thread, in the callback of a call_sync operation: the call it
@@ -693,13 +719,13 @@ _async_runner_loop_take_op (AsyncRunnerLoop *loop,
     {
       /* NULL: a failed start's operation, called back after all. */
       call = value;
-
+    }
+  else if (g_hash_table_remove (loop->abandoned, key) ||
+           (G_IS_TASK (result) &&
+            remove_abandoned (loop, g_task_get_cancellable (G_TASK (result)))))
+    {
       /* Still running when the thread stopped: the call is over. */
-      if (call == ABANDONED_OP (loop))
-        {
-          loop->abandoned_ops--;
-          return NULL;
-        }
+      return NULL;
     }
   else
     {

@@ -19,17 +19,14 @@
 
 #include "config.h"
 
-/* The girepository headers declare symbols newer than the GLib the
- * library requires; they are used only where they exist. */
-#undef GLIB_VERSION_MAX_ALLOWED
-#define GLIB_VERSION_MAX_ALLOWED GLIB_VERSION_CUR_STABLE
-
 #include <math.h>
 #include <string.h>
 
 #include "async-runner.h"
 
-#include "async-runner-gi-private.h"
+#if ASYNC_RUNNER_BY_NAME
+# include "async-runner-gi-private.h"
+#endif
 
 /**
  * async_runner_call_method_sync:
@@ -164,7 +161,7 @@
  * Since: 1.0
  */
 
-#if ASYNC_RUNNER_GIREPOSITORY != 0
+#if ASYNC_RUNNER_BY_NAME
 
 typedef enum
 {
@@ -1090,6 +1087,9 @@ ensure_gio (GError **error)
   if (gio_loaded)
     return TRUE;
 
+  if (!_async_runner_gi_load (error))
+    return FALSE;
+
   if (gi_repository_require (_async_runner_gi_get_repository (), "Gio", "2.0", 0,
                              &local_error) == NULL)
     {
@@ -1396,6 +1396,8 @@ describe_value (const GValue *value)
 {
   GType fundamental = G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value));
 
+  if (value_is_null (value))
+    return g_strdup_printf ("NULL (%s)", G_VALUE_TYPE_NAME (value));
   if (fundamental == G_TYPE_VARIANT)
     {
       g_autofree char *text = g_variant_print (g_value_get_variant (value), TRUE);
@@ -2098,7 +2100,7 @@ call_by_name (AsyncRunner    *self,
   return finish_by_name (by_name, instance, result, out_values, n_out_values, error);
 }
 
-#endif /* ASYNC_RUNNER_GIREPOSITORY != 0 */
+#endif /* ASYNC_RUNNER_BY_NAME */
 
 static void
 clear_out_values (GValue **out_values,
@@ -2130,7 +2132,7 @@ async_runner_call_method_sync (AsyncRunner   *self,
 
   clear_out_values (out_values, n_out_values);
 
-#if ASYNC_RUNNER_GIREPOSITORY != 0
+#if ASYNC_RUNNER_BY_NAME
   {
     Key key = { G_OBJECT_TYPE (object), NULL, method };
     const ByName *by_name = get_by_name (&key, lookup_method, error);
@@ -2143,7 +2145,7 @@ async_runner_call_method_sync (AsyncRunner   *self,
   }
 #else
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-               "async-runner was built without GObject Introspection: "
+               "async-runner was built without libffi: "
                "the method %s of %s cannot be looked up",
                method, G_OBJECT_TYPE_NAME (object));
   return FALSE;
@@ -2170,7 +2172,7 @@ async_runner_call_function_sync (AsyncRunner   *self,
 
   clear_out_values (out_values, n_out_values);
 
-#if ASYNC_RUNNER_GIREPOSITORY != 0
+#if ASYNC_RUNNER_BY_NAME
   {
     Key key = { G_TYPE_INVALID, namespace_, function };
     const ByName *by_name = get_by_name (&key, lookup_function, error);
@@ -2183,7 +2185,7 @@ async_runner_call_function_sync (AsyncRunner   *self,
   }
 #else
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-               "async-runner was built without GObject Introspection: "
+               "async-runner was built without libffi: "
                "the function %s.%s cannot be looked up",
                namespace_, function);
   return FALSE;

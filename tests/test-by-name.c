@@ -230,7 +230,7 @@ test_enumerate (void)
 /* A subprocess's output is read with communicate_utf8: [TRUE, stdout,
  * stderr], the NULL stderr as an empty string value. */
 static void
-test_subprocess (void)
+test_communicate (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) subprocess =
@@ -916,7 +916,7 @@ main (int   argc,
     { "/AsyncRunner/ByName/load-contents", test_load_contents },
     { "/AsyncRunner/ByName/no-out-values", test_no_out_values },
     { "/AsyncRunner/ByName/enumerate", test_enumerate },
-    { "/AsyncRunner/ByName/subprocess", test_subprocess },
+    { "/AsyncRunner/ByName/communicate", test_communicate },
     { "/AsyncRunner/ByName/resolver", test_resolver },
     { "/AsyncRunner/ByName/new-tmp", test_new_tmp },
     { "/AsyncRunner/ByName/copy-with-progress-callback", test_copy_with_progress_callback },

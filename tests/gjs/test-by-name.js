@@ -173,7 +173,8 @@ test('new-tmp', () => {
 });
 
 // A private dbus-daemon: a connection made by a static constructor, a
-// method call returning a GLib.Variant, a D-Bus error coming through.
+// method call returning a GLib.Variant, a D-Bus error coming through, an
+// object manager made with NULL for its other callback.
 test('dbus-call', () => {
     const daemon = Gio.Subprocess.new(
         ['setpriv', '--pdeathsig', 'KILL', 'dbus-daemon', '--session', '--nofork', '--print-address=1'],
@@ -209,6 +210,14 @@ test('dbus-call', () => {
         assert(error instanceof GLib.Error &&
             error.matches(Gio.DBusError, Gio.DBusError.UNKNOWN_METHOD),
         `UNKNOWN_METHOD, got ${errorToString(error)}`);
+
+        // Another callback (get_proxy_type_func, nullable) is passed NULL.
+        const [manager] = runner.call_function_sync('Gio', 'DBusObjectManagerClient.new', [
+            connection, Gio.DBusObjectManagerClientFlags.DO_NOT_AUTO_START,
+            'org.example.Nobody', '/org/example/Nobody',
+        ], null);
+        assert(manager instanceof Gio.DBusObjectManagerClient, 'an object manager');
+        assertEqual(manager.get_name_owner(), null, 'nobody owns the name');
     } finally {
         connection?.close_sync(null);
         daemon.force_exit();
@@ -311,16 +320,18 @@ test('bad-arguments', () => {
             assert(!made.query_exists(null), `nothing was made by make_directory(${args})`);
         }
 
-        assertIOError(() => runner.call_method_sync(dir, 'copy_async',
-            [new Gio.Cancellable(), 0, 0], null),
+        const client = new Gio.SocketClient();
+        assertIOError(() => runner.call_method_sync(client, 'connect_async',
+            [new Gio.Cancellable()], null),
         Gio.IOErrorEnum.INVALID_ARGUMENT, 'an object of the wrong type',
-        ['Argument 1 (destination)', 'expects Gio.File', 'GCancellable object']);
-        assertIOError(() => runner.call_method_sync(dir, 'copy_async', [null, 0, 0], null),
+        ['Argument 1 (connectable)', 'expects Gio.SocketConnectable', 'GCancellable object']);
+        assertIOError(() => runner.call_method_sync(client, 'connect_async', [null], null),
             Gio.IOErrorEnum.INVALID_ARGUMENT, 'NULL for a non-nullable object',
-            ['Argument 1 (destination)', 'NULL']);
-        assertIOError(() => runner.call_method_sync(dir, 'copy_async', [made, 1 << 20, 0], null),
-            Gio.IOErrorEnum.INVALID_ARGUMENT, 'flags out of range',
-            ['Argument 2 (flags)', 'Gio.FileCopyFlags']);
+            ['Argument 1 (connectable)', 'NULL']);
+        assertIOError(() => runner.call_method_sync(dir, 'enumerate_children_async',
+            ['standard::name', 1 << 20, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'flags out of range',
+        ['Argument 2 (flags)', 'Gio.FileQueryInfoFlags']);
         // (A JS array among the arguments crashes GJS 1.74 itself, in its
         // conversion to GValue: not tested.)
         assertIOError(() => runner.call_method_sync(dir, 'enumerate_children',

@@ -136,6 +136,14 @@ def test_dbus_call_gives_a_variant(runner, dbus_daemon):
         with pytest.raises(GLib.Error) as info:
             runner.call_method_sync(connection, 'call', args)
         assert info.value.matches(Gio.DBusError.quark(), Gio.DBusError.UNKNOWN_METHOD)
+
+        # Another callback (get_proxy_type_func, nullable) is passed NULL.
+        (manager,) = runner.call_function_sync(
+            'Gio', 'DBusObjectManagerClient.new',
+            [connection, Gio.DBusObjectManagerClientFlags.DO_NOT_AUTO_START,
+             'org.example.Nobody', '/org/example/Nobody'])
+        assert isinstance(manager, Gio.DBusObjectManagerClient)
+        assert manager.get_name_owner() is None
     finally:
         connection.close_sync(None)
 
@@ -211,15 +219,18 @@ def test_bad_object_and_flags(runner, tmpdir_path):
     """An object of the wrong type, None for a non-nullable object, flags
     out of range, a strv for a string."""
     d = Gio.File.new_for_path(tmpdir_path)
+    client = Gio.SocketClient()
     cases = [
-        ('copy_async', [Gio.Cancellable(), 0, 0], ['Argument 1 (destination)', 'GCancellable object']),
-        ('copy_async', [None, 0, 0], ['Argument 1 (destination)', 'NULL']),
-        ('copy_async', [d, 1 << 20, 0], ['Argument 2 (flags)', 'Gio.FileCopyFlags']),
-        ('enumerate_children', [['a', 'b'], 0, 0], ['Argument 1 (attributes)', 'GStrv']),
+        (client, 'connect_async', [Gio.Cancellable()],
+         ['Argument 1 (connectable)', 'GCancellable object']),
+        (client, 'connect_async', [None], ['Argument 1 (connectable)', 'NULL']),
+        (d, 'enumerate_children', ['standard::name', 1 << 20, 0],
+         ['Argument 2 (flags)', 'Gio.FileQueryInfoFlags']),
+        (d, 'enumerate_children', [['a', 'b'], 0, 0], ['Argument 1 (attributes)', 'GStrv']),
     ]
-    for method, args, parts in cases:
+    for obj, method, args, parts in cases:
         with pytest.raises(GLib.Error) as info:
-            runner.call_method_sync(d, method, args)
+            runner.call_method_sync(obj, method, args)
         assert io_error(info.value, Gio.IOErrorEnum.INVALID_ARGUMENT)
         for part in parts:
             assert part in info.value.message

@@ -78,10 +78,15 @@
  * [struct@GLib.Bytes], arrays and lists of strings as strv, arrays and
  * lists of objects as a [class@Gio.ListStore] of the element type (a
  * [iface@Gio.ListModel]: JavaScript iterates it with `for...of` or
- * `[...model]` on GJS >= 1.76, `get_n_items()`/`get_item()` everywhere;
- * Python with `for`, `len()` and indexing), anything else as a value of
+ * `[...model]` and has `get_n_items()` and `get_item()`; Python iterates,
+ * indexes it and takes its `len()`), anything else as a value of
  * its own type. Free them with g_value_unset() each, then g_free(). When
  * the call fails, @out_values is %NULL and @n_out_values 0.
+ *
+ * The typelibs are read with the girepository library that the process
+ * already uses (PyGObject's or GJS's: libgirepository-1.0 or
+ * girepository-2.0; the two must never meet in one process), else with
+ * the one installed, girepository-2.0 first.
  *
  * Errors of the finish function reach the caller unchanged. Cancelling
  * @cancellable, the [property@AsyncRunner.Runner:timeout] and shutdown
@@ -91,19 +96,35 @@
  *
  * No code of the caller's language runs on the runner thread, so this
  * works from languages whose functions cannot run on another thread,
- * such as JavaScript. From `examples/load-things.js`:
+ * such as JavaScript.
+ *
+ * From `examples/load-things.js`:
  *
  * ```js
  * const runner = AsyncRunner.Runner.get_default();
- * const file = Gio.File.new_for_path(path);
- * const [ok, contents] = runner.call_method_sync(file, 'load_contents_async', [], null);
+ * ...
+ *     const file = Gio.File.new_for_path(path);
+ *     const [ok, contents] = runner.call_method_sync(file, 'load_contents_async', [], null);
  * ```
+ *
+ * Bindings see the values alone, as a list (the boolean return is
+ * skipped; see [method@AsyncRunner.Runner.call_method_sync_values]).
  *
  * From `examples/load-things.py`:
  *
  * ```python
- * ok, contents, etag = runner.call_method_sync(f, "load_contents_async", [], None)
+ * runner = AsyncRunner.Runner.get_default()
+ * ...
+ * ok, contents, etag = runner.call_method_sync(tmp, "load_contents_async", [], None)
  * ```
+ *
+ * PyGObject cannot put None, integers beyond 32 bits, `bytes` or lists of
+ * strings in a GValue by itself: the Python override converts them (to a
+ * %NULL pointer, a 64-bit integer, a [struct@GLib.Bytes], a strv). GJS
+ * puts `null` as a %NULL pointer and a number as a double (converted to
+ * the parameter's type when it is an integer in range); GJS 1.74 crashes on
+ * a JavaScript array among @args, so pass a strv as a `GObject.Value`
+ * there.
  *
  * A library built without GObject Introspection has this function too: it
  * fails with %G_IO_ERROR_NOT_SUPPORTED.

@@ -288,7 +288,7 @@ test_resolver (void)
 }
 
 /* A static function with a return value and an out value: File.new_tmp
- * gives [GFile, GFileIOStream]. */
+ * gives [GFile, GFileIOStream]; then a byte array argument is written. */
 static void
 test_new_tmp (void)
 {
@@ -310,7 +310,32 @@ test_new_tmp (void)
   g_assert_true (G_VALUE_HOLDS (&values[1], G_TYPE_FILE_IO_STREAM));
   file = g_value_get_object (&values[0]);
   g_assert_true (g_file_query_exists (file, NULL));
-  g_assert_true (g_io_stream_close (g_value_get_object (&values[1]), NULL, NULL));
+  values_unset (args, 2);
+
+  /* A byte array argument (with its length) from a GBytes: write_all
+   * gives [TRUE, bytes_written]. */
+  {
+    GOutputStream *output = g_io_stream_get_output_stream (g_value_get_object (&values[1]));
+    g_autofree char *contents = NULL;
+    GValue *written = NULL;
+    guint n_written = 0;
+
+    g_value_init (&args[0], G_TYPE_BYTES);
+    g_value_take_boxed (&args[0], g_bytes_new_static ("by name\n", 8));
+    value_init_int (&args[1], G_PRIORITY_DEFAULT);
+    g_assert_true (async_runner_call_method_sync (async_runner_get_default (), G_OBJECT (output),
+                                                  "write_all_async", args, 2, NULL,
+                                                  &written, &n_written, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_written, ==, 2);
+    g_assert_true (g_value_get_boolean (&written[0]));
+    g_assert_true (G_VALUE_HOLDS_UINT64 (&written[1]));
+    g_assert_cmpuint (g_value_get_uint64 (&written[1]), ==, 8);
+    values_free (written, n_written);
+    g_assert_true (g_io_stream_close (g_value_get_object (&values[1]), NULL, NULL));
+    g_assert_true (g_file_load_contents (file, NULL, &contents, NULL, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "by name\n");
+  }
   g_assert_true (g_file_delete (file, NULL, NULL));
   values_free (values, n_values);
   values_unset (args, 2);

@@ -382,7 +382,7 @@ stop_dbus_daemon (GSubprocess *daemon)
 /* A D-Bus connection is made by a static constructor, and a method call
  * on it returns a GVariant; NULL goes to nullable parameters; a D-Bus
  * error comes through; an object manager is made with NULL for its
- * get_proxy_type_func callback. */
+ * get_proxy_type_func callback; a namespace function gives a stream. */
 static void
 test_dbus_call (void)
 {
@@ -465,6 +465,21 @@ test_dbus_call (void)
   values_unset (args, 4);
 
   g_assert_true (g_dbus_connection_close_sync (connection, NULL, NULL));
+
+  /* A namespace function: g_dbus_address_get_stream() gives
+   * [GIOStream, guid]. */
+  value_init_string (&args[0], address);
+  g_assert_true (async_runner_call_function_sync (async_runner_get_default (), "Gio",
+                                                  "dbus_address_get_stream", args, 1, NULL,
+                                                  &values, &n_values, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_values, ==, 2);
+  g_assert_true (G_IS_IO_STREAM (g_value_get_object (&values[0])));
+  g_assert_true (G_VALUE_HOLDS_STRING (&values[1]));
+  g_assert_true (g_io_stream_close (g_value_get_object (&values[0]), NULL, NULL));
+  values_free (values, n_values);
+  values_unset (args, 1);
+
   stop_dbus_daemon (daemon);
 }
 

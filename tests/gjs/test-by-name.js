@@ -218,6 +218,13 @@ test('dbus-call', () => {
         ], null);
         assert(manager instanceof Gio.DBusObjectManagerClient, 'an object manager');
         assertEqual(manager.get_name_owner(), null, 'nobody owns the name');
+
+        // A namespace function: [Gio.IOStream, guid].
+        const [stream, guid] = runner.call_function_sync('Gio', 'dbus_address_get_stream',
+            [address], null);
+        assert(stream instanceof Gio.IOStream, 'a stream');
+        assertEqual(typeof guid, 'string', 'the guid');
+        stream.close(null);
     } finally {
         connection?.close_sync(null);
         daemon.force_exit();

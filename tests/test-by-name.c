@@ -865,6 +865,27 @@ test_not_found (void)
     }
 }
 
+/* A function whose values cannot be converted (lookup_records gives a
+ * list of GVariant) fails with NOT_SUPPORTED, naming it, before anything
+ * is called. */
+static void
+test_unsupported_type (void)
+{
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+  g_autoptr(GError) error = NULL;
+  GValue args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+
+  value_init_string (&args[0], "_nowhere._tcp.localhost");
+  value_init_int (&args[1], G_RESOLVER_RECORD_SRV);
+  g_assert_false (async_runner_call_method_sync (async_runner_get_default (), G_OBJECT (resolver),
+                                                 "lookup_records_async", args, 2, NULL,
+                                                 NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "Gio.Resolver.lookup_records_finish"));
+  g_assert_nonnull (strstr (error->message, "GLib.List of GLib.Variant"));
+  values_unset (args, 2);
+}
+
 /* Programmer errors are criticals and the call returns FALSE. */
 static void
 test_preconditions (void)
@@ -951,6 +972,7 @@ main (int   argc,
     { "/AsyncRunner/ByName/bad-arguments", test_bad_arguments },
     { "/AsyncRunner/ByName/bad-typed-arguments", test_bad_typed_arguments },
     { "/AsyncRunner/ByName/not-found", test_not_found },
+    { "/AsyncRunner/ByName/unsupported-type", test_unsupported_type },
     { "/AsyncRunner/ByName/preconditions", test_preconditions },
     { "/AsyncRunner/ByName/values-forms", test_values_forms },
   };

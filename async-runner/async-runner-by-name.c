@@ -528,6 +528,7 @@ callable_clear (Callable *callable)
       g_free (callable->slots[i].type_name);
     }
   g_free (callable->slots);
+  g_free (callable->ret.name);
   g_free (callable->ret.type_name);
   g_free (callable->what);
   if (callable->invoker.native_address != NULL)

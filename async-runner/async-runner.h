@@ -11,4 +11,5 @@
 # include "async-runner-version.h"
 # include "async-runner-version-macros.h"
 # include "async-runner-runner.h"
+# include "async-runner-by-name.h"
 #undef ASYNC_RUNNER_INSIDE

@@ -3,9 +3,10 @@
 """Synchronous GIO calls from a main loop callback, in Python.
 
 The main thread runs a GLib main loop, as a GTK application does. From a
-callback on that loop, this script loads a file, resolves "localhost" and
-reads the output of a subprocess: each with a GIO asynchronous method,
-called synchronously through the default AsyncRunner. Each call blocks the
+callback on that loop, this script loads a file, resolves "localhost",
+reads the output of a subprocess and writes a temporary file (this last one
+by name, as JavaScript does): each with a GIO asynchronous method, called
+synchronously through the default AsyncRunner. Each call blocks the
 callback until its result is there; meanwhile the main loop is not
 iterated, so no other handler of the application runs behind its back.
 
@@ -42,6 +43,23 @@ def read_subprocess():
     print('echo hello:', stdout, end='')
 
 
+def write_temp_file():
+    # By name, as from any language (the raw functions that JavaScript uses):
+    # call_function_sync() and call_method_sync() return the finish
+    # function's values as a list.
+    runner = AsyncRunner.Runner.get_default()
+    tmp, stream = runner.call_function_sync(
+        "Gio", "File.new_tmp_async", ["load-things-XXXXXX.txt", GLib.PRIORITY_DEFAULT], None)
+    try:
+        ok, written = runner.call_method_sync(
+            stream.get_output_stream(), "write_all_async", [b"written by name\n", GLib.PRIORITY_DEFAULT], None)
+        runner.call_method_sync(stream, "close_async", [GLib.PRIORITY_DEFAULT], None)
+        ok, contents, etag = runner.call_method_sync(tmp, "load_contents_async", [], None)
+        print('%s: %d bytes written, %d read back' % (tmp.get_basename(), written, contents.get_size()))
+    finally:
+        tmp.delete(None)
+
+
 def main(argv):
     path = argv[1] if len(argv) > 1 else '/etc/os-release'
     loop = GLib.MainLoop()
@@ -54,6 +72,7 @@ def main(argv):
             load_file(path)
             resolve_localhost()
             read_subprocess()
+            write_temp_file()
             status = 0
         except GLib.Error as error:
             print('load-things.py:', error.message, file=sys.stderr)

@@ -31,7 +31,9 @@ started on first use, so that they work even while the runner thread is
 busy.
 
 The raw binding (`Runner.run_sync()`, `Runner.call_sync()`, ...) is left
-as it is.
+as it is; `Runner.call_method_sync()` and `Runner.call_function_sync()`
+only convert what PyGObject cannot put in a `GObject.Value` (None, large
+ints, bytes, lists of str) and take a timeout, like `call()`.
 """
 
 import functools
@@ -385,6 +387,23 @@ def _finish_by_name(async_method):
     raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
 
 
+def _to_value(arg):
+    """@arg as PyGObject can put it in a GObject.Value for call_*_sync()."""
+    if arg is None:
+        return GObject.Value(GObject.TYPE_POINTER, None)
+    if type(arg) is int and not -2**31 <= arg < 2**31:
+        return GObject.Value(GObject.TYPE_INT64 if arg < 2**63 else GObject.TYPE_UINT64, arg)
+    if isinstance(arg, (bytes, bytearray)):
+        return GLib.Bytes.new(bytes(arg))
+    if isinstance(arg, (list, tuple)) and all(isinstance(a, str) for a in arg):
+        return GObject.Value(GObject.TYPE_STRV, list(arg))
+    return arg
+
+
+def _to_values(args):
+    return [_to_value(a) for a in args]
+
+
 def _soon(runner, function, *args):
     """Runner thread: calls ``function(*args)`` from an idle source, once the
     function that the core is calling has returned.
@@ -553,6 +572,36 @@ class Runner(AsyncRunner.Runner):
             raise value
         finally:
             del value
+
+    def call_method_sync(self, obj, method, args=(), cancellable=None, timeout=None):
+        """Calls the asynchronous method @method of @obj by name; returns its results.
+
+        The C function of the same name, with what PyGObject cannot put in
+        a `GObject.Value` by itself converted first: None (NULL for a
+        nullable argument), ints beyond 32 bits, `bytes` (as `GLib.Bytes`)
+        and lists of str (as a strv). Like `call()`, it takes a per-call
+        @timeout in seconds and Ctrl-C cancels it in the main thread.
+
+        :returns: a list: the finish function's return value (unless void)
+            and its out values.
+        """
+        values = _to_values(args)
+        return self._invoke(
+            lambda runner, unused, none, c: AsyncRunner.Runner.call_method_sync(
+                runner, obj, method, values, c),
+            None, cancellable, timeout)
+
+    def call_function_sync(self, namespace, function, args=(), cancellable=None, timeout=None):
+        """Calls the asynchronous function @function of @namespace by name.
+
+        As `call_method_sync()`, for a function (``"bus_get"``) or a static
+        method or constructor (``"File.new_tmp_async"``).
+        """
+        values = _to_values(args)
+        return self._invoke(
+            lambda runner, unused, none, c: AsyncRunner.Runner.call_function_sync(
+                runner, namespace, function, values, c),
+            None, cancellable, timeout)
 
 
 __all__.append('Runner')

@@ -68,6 +68,16 @@ struct _AsyncRunnerCall
   guint                 op_pending : 1; /* call_sync: callback not yet run */
   guint                 task_done : 1;  /* run_sync: the task's callback ran */
 
+  /* Diagnostics (async-runner-debug.c). @caller_thread and @sleep_since are
+   * written by the caller before it lists the call in @debug, and read
+   * only under @debug's lock while it is listed. */
+  struct _AsyncRunnerDebug *debug;     /* immutable: the runner's, or NULL */
+  const char           *name;          /* immutable: the caller's, or NULL */
+  guintptr              caller_thread; /* the caller's pthread_t */
+  gint64                sleep_since;   /* monotonic time the caller's wait began */
+  GList                 sleeping_link; /* in @debug's list while the caller sleeps */
+  gboolean              sleeping;      /* the caller's thread only */
+
   /* The outcome: written by the claimer, read by the caller once
    * the call is finished. */
   GValue                value;

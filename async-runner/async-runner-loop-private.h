@@ -40,4 +40,8 @@ void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
 void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
 
+/* Diagnostics */
+gint64           _async_runner_loop_get_woke_at     (AsyncRunnerLoop *loop);
+gboolean         _async_runner_loop_is_sleeping     (AsyncRunnerLoop *loop);
+
 G_END_DECLS

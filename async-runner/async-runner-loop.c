@@ -66,6 +66,10 @@ struct _AsyncRunnerLoop
                                     * still come */
   guintptr          last_op_key;
   gint64            polled_at;     /* monotonic time of the last real poll */
+
+  /* Diagnostics: written by the runner thread with relaxed stores (plain
+   * stores of values it has anyway), read by the stuck-call report. */
+  gint64            woke_at;       /* when the runner last stopped waiting */
   guint             inflight_pruned; /* length after the last pruning */
 };
 
@@ -202,6 +206,15 @@ static GSourceFuncs queue_source_funcs = {
   NULL,
 };
 
+/* Runner thread: it stops waiting and will dispatch. A relaxed store: a
+ * plain store on every CPU, read only by the stuck-call report. */
+static inline void
+set_woke_at (AsyncRunnerLoop *loop,
+             gint64           now)
+{
+  __atomic_store_n (&loop->woke_at, now, __ATOMIC_RELAXED);
+}
+
 /* The context's poll function, on the runner thread (the only thread
  * that can own the context). Before sleeping, spin for a bounded time
  * watching for submitted calls, so that a busy caller does not pay a
@@ -229,6 +242,7 @@ loop_poll (GPollFD *fds,
 
   if (timeout == 0)
     {
+      set_woke_at (loop, start);
       if (start - loop->polled_at < ZERO_POLL_INTERVAL_US)
         return 0;
       loop->polled_at = start;
@@ -244,8 +258,11 @@ loop_poll (GPollFD *fds,
         {
           if (has_submitted (loop))
             {
+              gint64 now = g_get_monotonic_time ();
+
               _async_runner_spin_end ();
-              _async_runner_spin_learn (&loop->runner_spin, g_get_monotonic_time () - start);
+              _async_runner_spin_learn (&loop->runner_spin, now - start);
+              set_woke_at (loop, now);
               return 0;
             }
 
@@ -256,6 +273,7 @@ loop_poll (GPollFD *fds,
               if (ret != 0)
                 {
                   _async_runner_spin_end ();
+                  set_woke_at (loop, loop->polled_at);
                   return ret;
                 }
               if (loop->polled_at >= stop)
@@ -274,12 +292,14 @@ loop_poll (GPollFD *fds,
   if (has_submitted (loop))
     {
       g_atomic_int_set (&loop->sleeping, FALSE);
+      set_woke_at (loop, g_get_monotonic_time ());
       return 0;
     }
 
   ret = g_poll (fds, n_fds, timeout);
   g_atomic_int_set (&loop->sleeping, FALSE);
   loop->polled_at = g_get_monotonic_time ();
+  set_woke_at (loop, loop->polled_at);
 
   /* Woken for a call: learn how long spinning would have needed. */
   if (has_submitted (loop))
@@ -743,4 +763,21 @@ _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
     g_thread_unref (thread);
   else
     g_thread_join (thread);
+}
+
+/* Any thread, for the stuck-call report: when the runner thread last
+ * stopped waiting, that is, since when its current main-loop iteration
+ * has been dispatching. */
+gint64
+_async_runner_loop_get_woke_at (AsyncRunnerLoop *loop)
+{
+  return __atomic_load_n (&loop->woke_at, __ATOMIC_RELAXED);
+}
+
+/* Any thread, for the stuck-call report: the runner thread sleeps in
+ * poll(), with nothing to dispatch. */
+gboolean
+_async_runner_loop_is_sleeping (AsyncRunnerLoop *loop)
+{
+  return g_atomic_int_get (&loop->sleeping);
 }

@@ -119,6 +119,30 @@ GAsyncResult *async_runner_call_sync        (AsyncRunner          *self,
                                              GCancellable         *cancellable,
                                              GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 ASYNC_RUNNER_AVAILABLE_IN_1_0
+gboolean      async_runner_run_sync_full    (AsyncRunner          *self,
+                                             const char           *name,
+                                             guint                 timeout_ms,
+                                             AsyncRunnerFunc       func,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GValue               *value,
+                                             GError              **error);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+GAsyncResult *async_runner_call_sync_full   (AsyncRunner          *self,
+                                             const char           *name,
+                                             guint                 timeout_ms,
+                                             AsyncRunnerStartFunc  start,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+guint         async_runner_get_stuck_threshold (AsyncRunner       *self);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+void          async_runner_set_stuck_threshold (AsyncRunner       *self,
+                                                guint              threshold_ms);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+char        **async_runner_dup_pending_calls (AsyncRunner         *self) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
 void          async_runner_shutdown         (AsyncRunner          *self);
 
 G_END_DECLS

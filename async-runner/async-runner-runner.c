@@ -67,8 +67,9 @@
  *
  * The guides tell more: [Why a runner](why-a-runner.html),
  * [Calling GIO async APIs synchronously](calling-async-apis.html),
- * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html)
- * and [Performance](performance.html).
+ * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html),
+ * [Performance](performance.html) and
+ * [Debugging a stuck call](debugging-a-stuck-call.html).
  *
  * Every call returns exactly once: with the operation's result, with the
  * operation's own error, or with %G_IO_ERROR_CANCELLED,
@@ -516,7 +517,7 @@ async_runner_set_stuck_threshold (AsyncRunner *self,
  * for the operation to call back). For a debugger or a user interface;
  * the format may change. From gdb, in a stuck process:
  *
- * ```
+ * ```console
  * (gdb) printf "%s\n", (char *) g_strjoinv ("\n", (char **) async_runner_dup_pending_calls ((void *) async_runner_get_default ()))
  * ```
  *

@@ -42,6 +42,14 @@ G_DECLARE_FINAL_TYPE (AsyncRunner, async_runner, ASYNC, RUNNER, GObject)
  * cancellable is cancelled when the call is cancelled, times out or the
  * runner shuts down.
  *
+ * Sources for later work go to the thread-default context, which is the
+ * runner's here: g_idle_add() and g_timeout_add() attach to the global
+ * default context instead, whose owner (often the main thread) may be the
+ * very thread blocked in this call, and the call would never return. Use
+ * g_main_context_invoke() on g_main_context_get_thread_default(), or
+ * attach the source to it (see
+ * [Debugging a stuck call](debugging-a-stuck-call.html)).
+ *
  * The function should start the work and return: the runner runs one
  * function at a time, so a function that blocks holds up every other call
  * on the runner. Blocking work can run in a thread of its own with

@@ -144,6 +144,13 @@ GAsyncResult *async_runner_call_sync_full   (AsyncRunner          *self,
                                              GCancellable         *cancellable,
                                              GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 ASYNC_RUNNER_AVAILABLE_IN_1_0
+GPtrArray    *async_runner_call_all_sync    (AsyncRunner          *self,
+                                             AsyncRunnerStartFunc  start,
+                                             gpointer             *user_datas,
+                                             guint                 n_user_datas,
+                                             GCancellable         *cancellable,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
 guint         async_runner_get_stuck_threshold (AsyncRunner       *self);
 ASYNC_RUNNER_AVAILABLE_IN_1_0
 void          async_runner_set_stuck_threshold (AsyncRunner       *self,

@@ -604,17 +604,20 @@ test_stuck_blocking_function (void)
   g_cond_clear (&gate.cond);
 }
 
-/* No report below the threshold, and none with threshold 0. */
+/* The threshold: 10 s by default, ASYNC_RUNNER_DEBUG=stuck=MS (set in
+ * main()) for every runner, the property per runner; with 0, no report. */
 static void
 test_stuck_threshold_property (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (runner), "stuck-threshold");
   guint threshold = 1;
 
+  g_assert_cmpuint (g_value_get_uint (g_param_spec_get_default_value (pspec)), ==, 10000);
   g_object_get (runner, "stuck-threshold", &threshold, NULL);
-  g_assert_cmpuint (threshold, ==, 10000);
+  g_assert_cmpuint (threshold, ==, 1234);
   g_object_set (runner, "stuck-threshold", 0, NULL);
   g_assert_cmpuint (async_runner_get_stuck_threshold (runner), ==, 0);
 
@@ -681,6 +684,7 @@ main (int    argc,
 {
   /* Before the first runner exists: the library looks once. */
   g_setenv ("G_MESSAGES_DEBUG", "AsyncRunner", TRUE);
+  g_setenv ("ASYNC_RUNNER_DEBUG", "stuck=1234", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   debug_messages = g_ptr_array_new_with_free_func (g_free);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 
 /* After shutdown the runner thread keeps iterating for at most this long
@@ -70,6 +71,9 @@ struct _AsyncRunnerLoop
   /* Diagnostics: written by the runner thread with relaxed stores (plain
    * stores of values it has anyway), read by the stuck-call report. */
   gint64            woke_at;       /* when the runner last stopped waiting */
+  /* The stuck-call report and the sleeping callers: here, since every
+   * call holds a reference to its loop, not to its runner. */
+  AsyncRunnerDebug  debug;
   guint             inflight_pruned; /* length after the last pruning */
 };
 
@@ -415,6 +419,7 @@ _async_runner_loop_new (void)
   g_cond_init (&loop->cond);
   g_queue_init (&loop->inflight);
   loop->ops = g_hash_table_new (NULL, NULL);
+  _async_runner_debug_construct (&loop->debug);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
 
@@ -463,6 +468,7 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   g_clear_pointer (&loop->thread, g_thread_unref);
   g_cond_clear (&loop->cond);
   g_mutex_clear (&loop->lock);
+  _async_runner_debug_destruct (&loop->debug);
   g_free (loop);
 }
 
@@ -780,4 +786,11 @@ gboolean
 _async_runner_loop_is_sleeping (AsyncRunnerLoop *loop)
 {
   return g_atomic_int_get (&loop->sleeping);
+}
+
+/* Any thread: the loop's diagnostics (async-runner-debug.c). */
+AsyncRunnerDebug *
+_async_runner_loop_get_debug (AsyncRunnerLoop *loop)
+{
+  return &loop->debug;
 }

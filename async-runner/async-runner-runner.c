@@ -91,7 +91,6 @@ struct _AsyncRunner
   AsyncRunnerLoop *loop;          /* immutable: the thread and its context */
   guint            timeout_ms;    /* atomic */
   guint            generation;    /* immutable: the fork generation it was made in */
-  AsyncRunnerDebug debug;         /* the stuck-call report and the sleeping calls */
 };
 
 enum {
@@ -184,10 +183,7 @@ async_runner_finalize (GObject *object)
   /* In a forked child the loop's locks may be held by threads that do
    * not exist here: leave it alone. */
   if (!async_runner_is_forked (self))
-    {
-      _async_runner_loop_unref (self->loop);
-      _async_runner_debug_destruct (&self->debug);
-    }
+    _async_runner_loop_unref (self->loop);
 
   G_OBJECT_CLASS (async_runner_parent_class)->finalize (object);
 }
@@ -306,7 +302,6 @@ async_runner_init (AsyncRunner *self)
 {
   self->generation = g_atomic_int_get (&fork_generation);
   self->loop = _async_runner_loop_new ();
-  _async_runner_debug_construct (&self->debug);
 }
 
 /**
@@ -482,7 +477,7 @@ async_runner_get_stuck_threshold (AsyncRunner *self)
 {
   g_return_val_if_fail (ASYNC_IS_RUNNER (self), 0);
 
-  return (guint) g_atomic_int_get (&self->debug.stuck_ms);
+  return (guint) g_atomic_int_get (&_async_runner_loop_get_debug (self->loop)->stuck_ms);
 }
 
 /**
@@ -503,7 +498,7 @@ async_runner_set_stuck_threshold (AsyncRunner *self,
 {
   g_return_if_fail (ASYNC_IS_RUNNER (self));
 
-  if ((guint) g_atomic_int_exchange (&self->debug.stuck_ms, threshold_ms) != threshold_ms)
+  if ((guint) g_atomic_int_exchange (&_async_runner_loop_get_debug (self->loop)->stuck_ms, threshold_ms) != threshold_ms)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STUCK_THRESHOLD]);
 }
 
@@ -537,7 +532,7 @@ async_runner_dup_pending_calls (AsyncRunner *self)
 {
   g_return_val_if_fail (ASYNC_IS_RUNNER (self), NULL);
 
-  return _async_runner_debug_dup_pending (&self->debug);
+  return _async_runner_debug_dup_pending (_async_runner_loop_get_debug (self->loop));
 }
 
 static void
@@ -612,7 +607,7 @@ async_runner_call (AsyncRunner      *self,
   gint64 start;
   gboolean ok;
 
-  call->debug = &self->debug;
+  call->debug = _async_runner_loop_get_debug (self->loop);
 
   if G_LIKELY (!_async_runner_debug_log_calls)
     return async_runner_call_inner (self, call, timeout_ms, cancellable, error);

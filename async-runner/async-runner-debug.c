@@ -324,7 +324,8 @@ _async_runner_debug_report_stuck (AsyncRunnerCall *call,
 {
   g_autofree char *name = _async_runner_call_dup_name (call);
   g_autofree char *thread = describe_thread (pthread_self ());
-  g_autoptr(GString) report = g_string_new (NULL);
+  GString *report = g_string_new (NULL);
+  g_autofree char *text = NULL;
   double waited = (now - call->sleep_since) / (double) G_TIME_SPAN_SECOND;
   gint run_state = g_atomic_int_get (&call->run_state);
 
@@ -368,5 +369,6 @@ _async_runner_debug_report_stuck (AsyncRunnerCall *call,
                               running != NULL ? running : "");
     }
 
-  g_warning ("%s", report->str);
+  text = g_string_free (report, FALSE);
+  g_warning ("%s", text);
 }

@@ -294,9 +294,10 @@ append_idle_runner_causes (GString *report)
                             "ready to dispatch: runner code probably called "
                             "g_idle_add() or g_timeout_add() (Vala: Idle.add()), "
                             "which attach to the global default context, not the "
-                            "runner's; %s. Use g_main_context_invoke "
+                            "runner's, or the operation belongs to an object made "
+                            "on that context; %s. Use g_main_context_invoke "
                             "(g_main_context_get_thread_default (), ...) in runner "
-                            "code instead.",
+                            "code instead, and make such objects on the runner thread.",
                             owned ? "owned by this thread, which is blocked in this call"
                                   : "which no thread iterates",
                             owned ? "it cannot run before this call returns"

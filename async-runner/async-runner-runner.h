@@ -87,6 +87,12 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  * reference to their source object), since the call may have ended by
  * then.
  *
+ * The operation must call back on the runner's context: an object made on
+ * another thread's context (a D-Bus connection or proxy made on the main
+ * thread, say) calls back there, and if that thread is the one blocked in
+ * the call, the call never returns. Make such objects on the runner thread
+ * (see [Debugging a stuck call](debugging-a-stuck-call.html)).
+ *
  * Returns: %TRUE if the operation was started; %FALSE if it could not be,
  *   which fails the call at once with %G_IO_ERROR_FAILED (in case
  *   @callback is called anyway, the runner keeps a few bytes to receive it

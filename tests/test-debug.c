@@ -418,6 +418,12 @@ test_debug_messages (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_true (has_debug_message ("call debug_start_nothing: started"));
   g_assert_true (has_debug_message ("call debug_start_nothing: ended after "));
+  g_clear_error (&error);
+
+  /* A static function has no symbol the dynamic linker knows: it is
+   * named by where it lies, for addr2line. */
+  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
+  g_assert_true (has_debug_message ("call test-debug+0x"));
 }
 
 /* ---- The stuck-call report and the pending calls ---- */

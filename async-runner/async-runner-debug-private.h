@@ -23,8 +23,9 @@ typedef struct _AsyncRunnerDebug
   guint   stuck_ms;    /* atomic: 0 for no report */
 } AsyncRunnerDebug;
 
-/* Whether G_MESSAGES_DEBUG asks for this library's debug messages: looked
- * up once, before the first runner exists, and read without a lock. */
+/* Whether every call is timed: G_MESSAGES_DEBUG asks for this library's
+ * debug messages, or Sysprof marks are recorded. Looked up once, before
+ * the first runner exists, and read without a lock. */
 extern gboolean _async_runner_debug_log_calls;
 
 void      _async_runner_debug_init          (void);

@@ -19,6 +19,10 @@
 #if HAVE_DLADDR
 # include <dlfcn.h>
 #endif
+#if HAVE_SYSPROF
+# include <unistd.h>
+# include <sysprof-capture.h>
+#endif
 
 #include "async-runner.h"
 
@@ -26,6 +30,15 @@
 #include "async-runner-loop-private.h"
 
 gboolean _async_runner_debug_log_calls;
+
+/* Debug messages, Sysprof marks: each written once, before the first
+ * runner exists. */
+static gboolean log_messages;
+#if HAVE_SYSPROF
+static gboolean sysprof_marks;          /* running under Sysprof */
+static SysprofCaptureWriter *capture;   /* ASYNC_RUNNER_DEBUG=capture=FILE */
+static GMutex capture_lock;             /* protects @capture's writes */
+#endif
 
 /* ASYNC_RUNNER_DEBUG=stuck=MS, read once. */
 static guint default_stuck_ms = ASYNC_RUNNER_DEBUG_STUCK_MS_DEFAULT;
@@ -36,8 +49,11 @@ _async_runner_debug_init (void)
 {
   const char *env = g_getenv ("ASYNC_RUNNER_DEBUG");
 
-  _async_runner_debug_log_calls = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG,
-                                                                    G_LOG_DOMAIN);
+  log_messages = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+#if HAVE_SYSPROF
+  /* Sysprof passes its collector's socket to the programs it starts. */
+  sysprof_marks = g_getenv ("SYSPROF_CONTROL_FD") != NULL;
+#endif
 
   if (env != NULL)
     {
@@ -52,11 +68,31 @@ _async_runner_debug_init (void)
               g_ascii_string_to_unsigned (option + strlen ("stuck="), 10, 0, G_MAXUINT,
                                           &ms, NULL))
             default_stuck_ms = (guint) ms;
+#if HAVE_SYSPROF
+          else if (g_str_has_prefix (option, "capture=") && capture == NULL)
+            {
+              capture = sysprof_capture_writer_new (option + strlen ("capture="), 0);
+              if (capture == NULL)
+                g_warning ("ASYNC_RUNNER_DEBUG: cannot write a capture to '%s'",
+                           option + strlen ("capture="));
+            }
+#endif
           else if (*option != '\0')
-            g_warning ("ASYNC_RUNNER_DEBUG: unknown option '%s' (known: stuck=MILLISECONDS)",
-                       option);
+            g_warning ("ASYNC_RUNNER_DEBUG: unknown option '%s' (known: stuck=MILLISECONDS%s)",
+                       option,
+#if HAVE_SYSPROF
+                       ", capture=FILE"
+#else
+                       ""
+#endif
+                       );
         }
     }
+
+  _async_runner_debug_log_calls = log_messages;
+#if HAVE_SYSPROF
+  _async_runner_debug_log_calls |= sysprof_marks || capture != NULL;
+#endif
 }
 
 void
@@ -125,17 +161,45 @@ describe_thread (pthread_t thread)
 
 /* ---- Debug messages: G_MESSAGES_DEBUG=AsyncRunner ---- */
 
-/* The caller's thread, with debug messages on: the call begins. */
+/* The caller's thread, with debug messages or marks on: the call begins.
+ * Returns the time, in nanoseconds on the monotonic clock. */
 gint64
 _async_runner_debug_log_start (AsyncRunnerCall *call)
 {
-  g_autofree char *name = _async_runner_call_dup_name (call);
-  g_autofree char *thread = describe_thread (pthread_self ());
+  if (log_messages)
+    {
+      g_autofree char *name = _async_runner_call_dup_name (call);
+      g_autofree char *thread = describe_thread (pthread_self ());
 
-  g_debug ("call %s: started from %s", name, thread);
+      g_debug ("call %s: started from %s", name, thread);
+    }
 
-  return g_get_monotonic_time ();
+  return g_get_monotonic_time () * 1000;
 }
+
+#if HAVE_SYSPROF
+/* One mark per call, as libdex does: in Sysprof's capture when it runs
+ * the program, else in the capture file of ASYNC_RUNNER_DEBUG. */
+static void
+mark_call (gint64        start_ns,
+           gint64        duration_ns,
+           const char   *name,
+           const GError *error)
+{
+  const char *message = error != NULL ? error->message : "";
+
+  if (capture != NULL)
+    {
+      g_mutex_lock (&capture_lock);
+      sysprof_capture_writer_add_mark (capture, start_ns, -1, getpid (), duration_ns,
+                                       "AsyncRunner", name, message);
+      sysprof_capture_writer_flush (capture);
+      g_mutex_unlock (&capture_lock);
+    }
+  if (sysprof_marks)
+    sysprof_collector_mark (start_ns, duration_ns, "AsyncRunner", name, message);
+}
+#endif
 
 /* The caller's thread, with debug messages on: the call ended. */
 void
@@ -144,8 +208,15 @@ _async_runner_debug_log_end (AsyncRunnerCall *call,
                              const GError    *error)
 {
   g_autofree char *name = _async_runner_call_dup_name (call);
-  double ms = (g_get_monotonic_time () - start) / 1000.0;
+  gint64 duration_ns = g_get_monotonic_time () * 1000 - start;
+  double ms = duration_ns / 1e6;
 
+#if HAVE_SYSPROF
+  mark_call (start, duration_ns, name, error);
+#endif
+
+  if (!log_messages)
+    return;
   if (error == NULL)
     g_debug ("call %s: ended after %.3f ms", name, ms);
   else

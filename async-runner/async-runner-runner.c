@@ -792,7 +792,8 @@ async_runner_run_sync (AsyncRunner      *self,
  *
  * With `G_MESSAGES_DEBUG=AsyncRunner` in the environment, the start and the
  * end of every call are logged at the debug level with the call's name
- * and duration.
+ * and duration; under Sysprof each call leaves a mark with its name (see
+ * [Debugging a stuck call](debugging-a-stuck-call.html)).
  *
  * This function is thread-safe.
  *
@@ -907,7 +908,8 @@ async_runner_call_sync (AsyncRunner           *self,
  *
  * With `G_MESSAGES_DEBUG=AsyncRunner` in the environment, the start and the
  * end of every call are logged at the debug level with the call's name
- * and duration.
+ * and duration; under Sysprof each call leaves a mark with its name (see
+ * [Debugging a stuck call](debugging-a-stuck-call.html)).
  *
  * This function is thread-safe.
  *

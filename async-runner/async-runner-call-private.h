@@ -75,6 +75,16 @@ struct _AsyncRunnerCall
    * returns. Owned. */
   GMainContext         *waiter_context; /* atomic */
 
+  /* Diagnostics (async-runner-debug.c). @caller_thread and @sleep_since are
+   * written by the caller before it lists the call in @debug, and read
+   * only under @debug's lock while it is listed. */
+  struct _AsyncRunnerDebug *debug;     /* immutable: the runner's, or NULL */
+  const char           *name;          /* immutable: the caller's, or NULL */
+  guintptr              caller_thread; /* the caller's pthread_t */
+  gint64                sleep_since;   /* monotonic time the caller's wait began */
+  GList                 sleeping_link; /* in @debug's list while the caller sleeps */
+  gboolean              sleeping;      /* the caller's thread only */
+
   /* The outcome: written by the claimer, read by the caller once
    * the call is finished. */
   GValue                value;

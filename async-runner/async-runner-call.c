@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include "async-runner-call-private.h"
+#include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
+#include "async-runner-task-private.h"
 
 /* How many spin rounds between looks at the clock. */
 #define SPIN_CLOCK_EVERY 32
@@ -189,21 +191,55 @@ _async_runner_call_wait (AsyncRunnerCall *call,
 
   if (!finished)
     {
+      /* Diagnostics: the sleep wakes at the stuck threshold to report the
+       * call (async-runner-debug.c), which costs nothing before then. */
+      gint64 stuck_us = call->debug != NULL
+        ? (gint64) g_atomic_int_get (&call->debug->stuck_ms) * G_TIME_SPAN_MILLISECOND
+        : 0;
+      gint64 report_at = stuck_us > 0 ? start + stuck_us : -1;
+
+      if (call->debug != NULL)
+        _async_runner_debug_sleep (call, start);
+
       g_atomic_int_set (&call->parked, TRUE);
 
       g_mutex_lock (&call->mutex);
       while (!_async_runner_call_is_finished (call))
         {
-          if (deadline < 0)
+          gint64 until = report_at < 0 ? deadline
+                         : deadline < 0 ? report_at
+                         : MIN (deadline, report_at);
+
+          if (until < 0)
             g_cond_wait (&call->cond, &call->mutex);
-          else if (!g_cond_wait_until (&call->cond, &call->mutex, deadline) &&
+          else if (!g_cond_wait_until (&call->cond, &call->mutex, until) &&
                    !_async_runner_call_is_finished (call))
             {
-              g_mutex_unlock (&call->mutex);
-              return FALSE;
+              gint64 now = g_get_monotonic_time ();
+
+              if (deadline >= 0 && now >= deadline)
+                {
+                  g_mutex_unlock (&call->mutex);
+                  if (call->debug != NULL)
+                    _async_runner_debug_wake (call);
+                  return FALSE;
+                }
+
+              if (report_at >= 0 && now >= report_at)
+                {
+                  g_mutex_unlock (&call->mutex);
+                  _async_runner_debug_report_stuck (call, now);
+                  /* Again after twice as long a wait: at most a few lines. */
+                  stuck_us *= 2;
+                  report_at = start + stuck_us;
+                  g_mutex_lock (&call->mutex);
+                }
             }
         }
       g_mutex_unlock (&call->mutex);
+
+      if (call->debug != NULL)
+        _async_runner_debug_wake (call);
     }
 
   _async_runner_spin_learn (spin, g_get_monotonic_time () - start);
@@ -311,16 +347,20 @@ finish_from_task (AsyncRunnerCall *call,
   if (!_async_runner_call_claim (call))
     return;
 
-  if (call->want_value)
-    g_task_propagate_value (task, &call->value, &call->error);
-  else if (g_task_had_error (task))
-    g_task_propagate_boolean (task, &call->error);
-
   /* g_task_propagate_value() refuses a result that was not returned with
-   * g_task_return_value(), with a critical; still, never return nothing. */
+   * g_task_return_value() with a critical: ask first. */
+  if (g_task_had_error (task))
+    g_task_propagate_boolean (task, &call->error);
+  else if (call->want_value &&
+           _async_runner_task_get_result_kind (task) != ASYNC_RUNNER_TASK_RESULT_OTHER)
+    g_task_propagate_value (task, &call->value, &call->error);
+
+  /* Never return nothing. */
   if (call->want_value && call->error == NULL && !G_IS_VALUE (&call->value))
     call->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                       "The task was not completed with g_task_return_value()");
+                                       "The function completed its task other than with "
+                                       "g_task_return_value(), and the caller asked for a "
+                                       "value: complete it with g_task_return_value()");
 
   _async_runner_call_publish (call);
 }

@@ -38,4 +38,9 @@ void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
 void             _async_runner_loop_discard_pending (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
 
+/* Diagnostics */
+struct _AsyncRunnerDebug *_async_runner_loop_get_debug (AsyncRunnerLoop *loop);
+gint64           _async_runner_loop_get_woke_at     (AsyncRunnerLoop *loop);
+gboolean         _async_runner_loop_is_sleeping     (AsyncRunnerLoop *loop);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 
 /* After shutdown the runner thread keeps iterating for at most this long
@@ -69,6 +70,13 @@ struct _AsyncRunnerLoop
                                     * its key */
   guintptr          last_op_key;
   gint64            polled_at;     /* monotonic time of the last real poll */
+
+  /* Diagnostics: written by the runner thread with relaxed stores (plain
+   * stores of values it has anyway), read by the stuck-call report. */
+  gint64            woke_at;       /* when the runner last stopped waiting */
+  /* The stuck-call report and the sleeping callers: here, since every
+   * call holds a reference to its loop, not to its runner. */
+  AsyncRunnerDebug  debug;
   guint             inflight_pruned; /* length after the last pruning */
 };
 
@@ -243,6 +251,15 @@ static GSourceFuncs queue_source_funcs = {
   NULL,
 };
 
+/* Runner thread: it stops waiting and will dispatch. A relaxed store: a
+ * plain store on every CPU, read only by the stuck-call report. */
+static inline void
+set_woke_at (AsyncRunnerLoop *loop,
+             gint64           now)
+{
+  __atomic_store_n (&loop->woke_at, now, __ATOMIC_RELAXED);
+}
+
 /* The context's poll function, on the runner thread (the only thread
  * that can own the context). Before sleeping, spin for a bounded time
  * watching for submitted calls, so that a busy caller does not pay a
@@ -270,6 +287,7 @@ loop_poll (GPollFD *fds,
 
   if (timeout == 0)
     {
+      set_woke_at (loop, start);
       if (start - loop->polled_at < ZERO_POLL_INTERVAL_US)
         return 0;
       loop->polled_at = start;
@@ -285,8 +303,11 @@ loop_poll (GPollFD *fds,
         {
           if (has_submitted (loop))
             {
+              gint64 now = g_get_monotonic_time ();
+
               _async_runner_spin_end ();
-              _async_runner_spin_learn (&loop->runner_spin, g_get_monotonic_time () - start);
+              _async_runner_spin_learn (&loop->runner_spin, now - start);
+              set_woke_at (loop, now);
               return 0;
             }
 
@@ -297,6 +318,7 @@ loop_poll (GPollFD *fds,
               if (ret != 0)
                 {
                   _async_runner_spin_end ();
+                  set_woke_at (loop, loop->polled_at);
                   return ret;
                 }
               if (loop->polled_at >= stop)
@@ -315,12 +337,14 @@ loop_poll (GPollFD *fds,
   if (has_submitted (loop))
     {
       g_atomic_int_set (&loop->sleeping, FALSE);
+      set_woke_at (loop, g_get_monotonic_time ());
       return 0;
     }
 
   ret = g_poll (fds, n_fds, timeout);
   g_atomic_int_set (&loop->sleeping, FALSE);
   loop->polled_at = g_get_monotonic_time ();
+  set_woke_at (loop, loop->polled_at);
 
   /* Woken for a call: learn how long spinning would have needed. */
   if (has_submitted (loop))
@@ -462,6 +486,7 @@ _async_runner_loop_new (void)
   g_queue_init (&loop->inflight);
   loop->ops = g_hash_table_new (NULL, NULL);
   loop->abandoned = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  _async_runner_debug_construct (&loop->debug);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
 
@@ -509,6 +534,7 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
   g_clear_pointer (&loop->thread, g_thread_unref);
   g_cond_clear (&loop->cond);
   g_mutex_clear (&loop->lock);
+  _async_runner_debug_destruct (&loop->debug);
   g_free (loop);
 }
 
@@ -831,4 +857,28 @@ _async_runner_loop_shutdown (AsyncRunnerLoop *loop)
     g_thread_unref (thread);
   else
     g_thread_join (thread);
+}
+
+/* Any thread, for the stuck-call report: when the runner thread last
+ * stopped waiting, that is, since when its current main-loop iteration
+ * has been dispatching. */
+gint64
+_async_runner_loop_get_woke_at (AsyncRunnerLoop *loop)
+{
+  return __atomic_load_n (&loop->woke_at, __ATOMIC_RELAXED);
+}
+
+/* Any thread, for the stuck-call report: the runner thread sleeps in
+ * poll(), with nothing to dispatch. */
+gboolean
+_async_runner_loop_is_sleeping (AsyncRunnerLoop *loop)
+{
+  return g_atomic_int_get (&loop->sleeping);
+}
+
+/* Any thread: the loop's diagnostics (async-runner-debug.c). */
+AsyncRunnerDebug *
+_async_runner_loop_get_debug (AsyncRunnerLoop *loop)
+{
+  return &loop->debug;
 }

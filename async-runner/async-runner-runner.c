@@ -14,6 +14,7 @@
 
 #include "async-runner-binding-private.h"
 #include "async-runner-call-private.h"
+#include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 
 /**
@@ -66,8 +67,9 @@
  *
  * The guides tell more: [Why a runner](why-a-runner.html),
  * [Calling GIO async APIs synchronously](calling-async-apis.html),
- * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html)
- * and [Performance](performance.html).
+ * [Threads, cancellation, timeouts and shutdown](threads-cancellation-shutdown.html),
+ * [Performance](performance.html) and
+ * [Debugging a stuck call](debugging-a-stuck-call.html).
  *
  * Every call returns exactly once: with the operation's result, with the
  * operation's own error, or with %G_IO_ERROR_CANCELLED,
@@ -98,6 +100,7 @@ struct _AsyncRunner
 enum {
   PROP_0,
   PROP_TIMEOUT,
+  PROP_STUCK_THRESHOLD,
   N_PROPS
 };
 
@@ -141,10 +144,33 @@ after_fork_in_child (void)
 }
 #endif
 
+/* The default runner is owned by this file alone: a process-wide
+ * reference that nobody else may drop. */
+static gboolean
+async_runner_is_default (AsyncRunner *self)
+{
+  return self == g_atomic_pointer_get (&default_runner) &&
+         !async_runner_is_forked (self);
+}
+
 static void
 async_runner_dispose (GObject *object)
 {
   AsyncRunner *self = ASYNC_RUNNER (object);
+
+  /* Someone dropped a reference to the default runner that was not
+   * theirs (it is transfer none). Disposing it would break every later
+   * call in the process: take the reference back instead. GObject lets
+   * dispose resurrect an object by taking a reference; not chaining up
+   * keeps its signal handlers and weak references as they were. */
+  if G_UNLIKELY (async_runner_is_default (self))
+    {
+      g_critical ("A reference to the default AsyncRunner was dropped by "
+                  "someone who did not own it (async_runner_get_default() "
+                  "is transfer none); the runner keeps running");
+      g_object_ref (self);
+      return;
+    }
 
   /* In a forked child the thread does not exist: nothing to stop. */
   if (!async_runner_is_forked (self))
@@ -180,6 +206,10 @@ async_runner_get_property (GObject    *object,
       g_value_set_uint (value, async_runner_get_timeout (self));
       break;
 
+    case PROP_STUCK_THRESHOLD:
+      g_value_set_uint (value, async_runner_get_stuck_threshold (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -197,6 +227,10 @@ async_runner_set_property (GObject      *object,
     {
     case PROP_TIMEOUT:
       async_runner_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_STUCK_THRESHOLD:
+      async_runner_set_stuck_threshold (self, g_value_get_uint (value));
       break;
 
     default:
@@ -231,6 +265,32 @@ async_runner_class_init (AsyncRunnerClass *klass)
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
 
+  /**
+   * AsyncRunner:stuck-threshold:
+   *
+   * How long a call may wait, in milliseconds, before the runner logs a
+   * warning that names it and says why it has not returned (see the guide
+   * [Debugging a stuck call](debugging-a-stuck-call.html)); the warning
+   * is repeated after twice, four times... as long. 0 means never.
+   *
+   * The default is 10000 (10 seconds), or the value given with the
+   * environment variable `ASYNC_RUNNER_DEBUG=stuck=MILLISECONDS`, read
+   * once when the first runner is made. A change applies to calls whose
+   * callers start waiting after it. Calls made on the runner thread itself
+   * are not reported.
+   *
+   * Until a call has waited that long, the report costs nothing: the
+   * caller's own sleep simply wakes at the threshold.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUCK_THRESHOLD] =
+    g_param_spec_uint ("stuck-threshold", NULL, NULL,
+                       0, G_MAXUINT, ASYNC_RUNNER_DEBUG_STUCK_MS_DEFAULT,
+                       (G_PARAM_READWRITE |
+                        G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
 #if HAVE_PTHREAD_ATFORK
@@ -238,6 +298,7 @@ async_runner_class_init (AsyncRunnerClass *klass)
 #endif
 
   _async_runner_binding_init ();
+  _async_runner_debug_init ();
 }
 
 static void
@@ -275,7 +336,9 @@ async_runner_new (void)
  * async_runner_get_default:
  *
  * Gets the process-wide runner, creating it on first use. It lives until
- * the process exits and must not be shut down.
+ * the process exits: [method@AsyncRunner.Runner.shutdown] on it, or
+ * dropping a reference to it that the caller does not own, is reported
+ * with a critical and has no effect.
  *
  * In the child of a fork(), the first use creates a new default runner:
  * the parent's runner thread does not exist there. This is safe only if no
@@ -406,6 +469,81 @@ async_runner_set_timeout (AsyncRunner *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
 }
 
+/**
+ * async_runner_get_stuck_threshold:
+ * @self: a runner
+ *
+ * Gets the [property@AsyncRunner.Runner:stuck-threshold].
+ *
+ * This function is thread-safe.
+ *
+ * Returns: the threshold in milliseconds, or 0 for none
+ *
+ * Since: 1.0
+ */
+guint
+async_runner_get_stuck_threshold (AsyncRunner *self)
+{
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), 0);
+
+  return (guint) g_atomic_int_get (&_async_runner_loop_get_debug (self->loop)->stuck_ms);
+}
+
+/**
+ * async_runner_set_stuck_threshold:
+ * @self: a runner
+ * @threshold_ms: how long a call may wait before it is reported, in
+ *   milliseconds, or 0 for never
+ *
+ * Sets the [property@AsyncRunner.Runner:stuck-threshold].
+ *
+ * This function is thread-safe.
+ *
+ * Since: 1.0
+ */
+void
+async_runner_set_stuck_threshold (AsyncRunner *self,
+                                  guint        threshold_ms)
+{
+  g_return_if_fail (ASYNC_IS_RUNNER (self));
+
+  if ((guint) g_atomic_int_exchange (&_async_runner_loop_get_debug (self->loop)->stuck_ms, threshold_ms) != threshold_ms)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STUCK_THRESHOLD]);
+}
+
+/**
+ * async_runner_dup_pending_calls:
+ * @self: a runner
+ *
+ * Describes the calls in flight on @self whose callers are waiting, one
+ * human-readable line each: the call's name, the calling thread, how long
+ * it has waited and its state (queued, its function running, or waiting
+ * for the operation to call back). For a debugger or a user interface;
+ * the format may change. From gdb, in a stuck process:
+ *
+ * ```console
+ * (gdb) printf "%s\n", (char *) g_strjoinv ("\n", (char **) async_runner_dup_pending_calls ((void *) async_runner_get_default ()))
+ * ```
+ *
+ * A call is listed once its caller has stopped spinning and sleeps, a few
+ * microseconds after it began; calls made on the runner thread itself are
+ * not listed.
+ *
+ * This function is thread-safe.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): one line per call,
+ *   an empty array when there is none
+ *
+ * Since: 1.0
+ */
+char **
+async_runner_dup_pending_calls (AsyncRunner *self)
+{
+  g_return_val_if_fail (ASYNC_IS_RUNNER (self), NULL);
+
+  return _async_runner_debug_dup_pending (_async_runner_loop_get_debug (self->loop));
+}
+
 static void
 on_caller_cancelled (GCancellable    *cancellable,
                      AsyncRunnerCall *call)
@@ -473,17 +611,56 @@ run_nested (AsyncRunner     *self,
     g_main_context_pop_thread_default (context);
 }
 
-/* Any thread: runs @call to its end and takes its error, if any. */
+static gboolean async_runner_call_inner (AsyncRunner      *self,
+                                         AsyncRunnerCall  *call,
+                                         guint             timeout_ms,
+                                         GCancellable     *cancellable,
+                                         GError          **error);
+
+/* Any thread: runs @call to its end and takes its error, if any;
+ * @timeout_ms 0 is the runner's timeout. */
 static gboolean
 async_runner_call (AsyncRunner      *self,
                    AsyncRunnerCall  *call,
+                   guint             timeout_ms,
                    GCancellable     *cancellable,
                    GError          **error)
 {
-  guint timeout_ms = (guint) g_atomic_int_get (&self->timeout_ms);
+  gint64 start;
+  gboolean ok;
+
+  call->debug = _async_runner_loop_get_debug (self->loop);
+
+  if G_LIKELY (!_async_runner_debug_log_calls)
+    return async_runner_call_inner (self, call, timeout_ms, cancellable, error);
+
+  /* G_MESSAGES_DEBUG=AsyncRunner */
+  {
+    GError *local_error = NULL;
+
+    start = _async_runner_debug_log_start (call);
+    ok = async_runner_call_inner (self, call, timeout_ms, cancellable, &local_error);
+    _async_runner_debug_log_end (call, start, local_error);
+    if (local_error != NULL)
+      g_propagate_error (error, local_error);
+  }
+
+  return ok;
+}
+
+static gboolean
+async_runner_call_inner (AsyncRunner      *self,
+                         AsyncRunnerCall  *call,
+                         guint             timeout_ms,
+                         GCancellable     *cancellable,
+                         GError          **error)
+{
   gint64 deadline = -1;
   gulong handler = 0;
   gboolean nested;
+
+  if (timeout_ms == 0)
+    timeout_ms = (guint) g_atomic_int_get (&self->timeout_ms);
 
   if G_UNLIKELY (async_runner_is_forked (self))
     {
@@ -617,6 +794,52 @@ async_runner_run_sync (AsyncRunner      *self,
                        GValue           *value,
                        GError          **error)
 {
+  return async_runner_run_sync_full (self, NULL, 0, func, user_data, cancellable, value, error);
+}
+
+/**
+ * async_runner_run_sync_full:
+ * @self: a runner
+ * @name: (nullable): the call's name, for the stuck-call report,
+ *   [method@AsyncRunner.Runner.dup_pending_calls] and debug messages;
+ *   %NULL names it after @func's symbol (or address)
+ * @timeout_ms: the call's time limit in milliseconds; 0 means the
+ *   runner's [property@AsyncRunner.Runner:timeout]
+ * @func: (scope call) (closure user_data): the function that starts the
+ *   operation on the runner thread
+ * @user_data: data for @func; the call does not return before @func has
+ *   returned
+ * @cancellable: (nullable): a cancellable for the call
+ * @value: (out caller-allocates) (optional): where to store the value the
+ *   task was completed with
+ * @error: return location for a #GError
+ *
+ * Like [method@AsyncRunner.Runner.run_sync], with a name and a time limit
+ * of its own. A call that runs out of time fails with
+ * %G_IO_ERROR_TIMED_OUT, as with the runner's timeout.
+ *
+ * With `G_MESSAGES_DEBUG=AsyncRunner` in the environment, the start and the
+ * end of every call are logged at the debug level with the call's name
+ * and duration; under Sysprof each call leaves a mark with its name (see
+ * [Debugging a stuck call](debugging-a-stuck-call.html)).
+ *
+ * This function is thread-safe.
+ *
+ * Returns: %TRUE if the task completed without an error (and @value, if
+ *   given, holds its value); %FALSE with @error set otherwise
+ *
+ * Since: 1.0
+ */
+gboolean
+async_runner_run_sync_full (AsyncRunner      *self,
+                            const char       *name,
+                            guint             timeout_ms,
+                            AsyncRunnerFunc   func,
+                            gpointer          user_data,
+                            GCancellable     *cancellable,
+                            GValue           *value,
+                            GError          **error)
+{
   g_autoptr(AsyncRunnerCall) call = NULL;
 
   g_return_val_if_fail (ASYNC_IS_RUNNER (self), FALSE);
@@ -627,9 +850,10 @@ async_runner_run_sync (AsyncRunner      *self,
 
   call = _async_runner_call_new (self, self->loop, func, NULL, user_data);
   call->want_value = value != NULL;
+  call->name = name;
 
   if (!_async_runner_binding_check_function ((gpointer) func, error) ||
-      !async_runner_call (self, call, cancellable, error))
+      !async_runner_call (self, call, timeout_ms, cancellable, error))
     {
       /* Some bindings (GJS) convert out values even when the call failed,
        * and cannot convert an empty GValue. */
@@ -689,6 +913,49 @@ async_runner_call_sync (AsyncRunner           *self,
                         GCancellable          *cancellable,
                         GError               **error)
 {
+  return async_runner_call_sync_full (self, NULL, 0, start, user_data, cancellable, error);
+}
+
+/**
+ * async_runner_call_sync_full:
+ * @self: a runner
+ * @name: (nullable): the call's name, for the stuck-call report,
+ *   [method@AsyncRunner.Runner.dup_pending_calls] and debug messages;
+ *   %NULL names it after @start's symbol (or address)
+ * @timeout_ms: the call's time limit in milliseconds; 0 means the
+ *   runner's [property@AsyncRunner.Runner:timeout]
+ * @start: (scope call) (closure user_data): the function that starts the
+ *   asynchronous operation on the runner thread
+ * @user_data: data for @start; the call does not return before @start has
+ *   returned
+ * @cancellable: (nullable): a cancellable for the call
+ * @error: return location for a #GError
+ *
+ * Like [method@AsyncRunner.Runner.call_sync], with a name and a time limit
+ * of its own. A call that runs out of time fails with
+ * %G_IO_ERROR_TIMED_OUT, as with the runner's timeout.
+ *
+ * With `G_MESSAGES_DEBUG=AsyncRunner` in the environment, the start and the
+ * end of every call are logged at the debug level with the call's name
+ * and duration; under Sysprof each call leaves a mark with its name (see
+ * [Debugging a stuck call](debugging-a-stuck-call.html)).
+ *
+ * This function is thread-safe.
+ *
+ * Returns: (transfer full): the result of the operation, or %NULL with
+ *   @error set
+ *
+ * Since: 1.0
+ */
+GAsyncResult *
+async_runner_call_sync_full (AsyncRunner           *self,
+                             const char            *name,
+                             guint                  timeout_ms,
+                             AsyncRunnerStartFunc   start,
+                             gpointer               user_data,
+                             GCancellable          *cancellable,
+                             GError               **error)
+{
   g_autoptr(AsyncRunnerCall) call = NULL;
 
   g_return_val_if_fail (ASYNC_IS_RUNNER (self), NULL);
@@ -700,8 +967,9 @@ async_runner_call_sync (AsyncRunner           *self,
     return NULL;
 
   call = _async_runner_call_new (self, self->loop, NULL, start, user_data);
+  call->name = name;
 
-  if (!async_runner_call (self, call, cancellable, error))
+  if (!async_runner_call (self, call, timeout_ms, cancellable, error))
     return NULL;
 
   return g_steal_pointer (&call->result);
@@ -726,8 +994,13 @@ async_runner_call_sync (AsyncRunner           *self,
  * the operations the same grace period and exits.
  *
  * Calling it again, even concurrently, returns once the runner has
- * stopped. Dropping the last reference to the runner shuts it down. Do
- * not shut down the default runner.
+ * stopped. Dropping the last reference to the runner shuts it down.
+ *
+ * The default runner ([func@AsyncRunner.Runner.get_default]) is shared by
+ * the whole process and cannot be shut down: calling this function on it
+ * is a programmer error, reported with a critical, and has no effect.
+ * Likewise, dropping a reference to the default runner that one does not
+ * own is reported with a critical and the runner keeps running.
  *
  * This function is thread-safe.
  *
@@ -737,6 +1010,14 @@ void
 async_runner_shutdown (AsyncRunner *self)
 {
   g_return_if_fail (ASYNC_IS_RUNNER (self));
+
+  if G_UNLIKELY (async_runner_is_default (self))
+    {
+      g_critical ("async_runner_shutdown() called on the default AsyncRunner, "
+                  "which the whole process shares; ignored (make a runner of "
+                  "your own with async_runner_new() to shut it down)");
+      return;
+    }
 
   if (!async_runner_is_forked (self))
     _async_runner_loop_shutdown (self->loop);

@@ -43,6 +43,14 @@ G_DECLARE_FINAL_TYPE (AsyncRunner, async_runner, ASYNC, RUNNER, GObject)
  * cancellable is cancelled when the call is cancelled, times out or the
  * runner shuts down.
  *
+ * Sources for later work go to the thread-default context, which is the
+ * runner's here: g_idle_add() and g_timeout_add() attach to the global
+ * default context instead, whose owner (often the main thread) may be the
+ * very thread blocked in this call, and the call would never return. Use
+ * g_main_context_invoke() on g_main_context_get_thread_default(), or
+ * attach the source to it (see
+ * [Debugging a stuck call](debugging-a-stuck-call.html)).
+ *
  * The function should start the work and return: the runner runs one
  * function at a time, so a function that blocks holds up every other call
  * on the runner. Blocking work can run in a thread of its own with
@@ -83,6 +91,12 @@ typedef gboolean (*AsyncRunnerFunc) (AsyncRunner *runner,
  * function has returned must be owned by it (GIO functions keep a
  * reference to their source object), since the call may have ended by
  * then.
+ *
+ * The operation must call back on the runner's context: an object made on
+ * another thread's context (a D-Bus connection or proxy made on the main
+ * thread, say) calls back there, and if that thread is the one blocked in
+ * the call, the call never returns. Make such objects on the runner thread
+ * (see [Debugging a stuck call](debugging-a-stuck-call.html)).
  *
  * Returns: %TRUE if the operation was started; %FALSE if it could not be,
  *   which fails the call at once with %G_IO_ERROR_FAILED, even if
@@ -125,6 +139,37 @@ GAsyncResult *async_runner_call_sync        (AsyncRunner          *self,
                                              gpointer              user_data,
                                              GCancellable         *cancellable,
                                              GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+gboolean      async_runner_run_sync_full    (AsyncRunner          *self,
+                                             const char           *name,
+                                             guint                 timeout_ms,
+                                             AsyncRunnerFunc       func,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GValue               *value,
+                                             GError              **error);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+GAsyncResult *async_runner_call_sync_full   (AsyncRunner          *self,
+                                             const char           *name,
+                                             guint                 timeout_ms,
+                                             AsyncRunnerStartFunc  start,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+GPtrArray    *async_runner_call_all_sync    (AsyncRunner          *self,
+                                             AsyncRunnerStartFunc  start,
+                                             gpointer             *user_datas,
+                                             guint                 n_user_datas,
+                                             GCancellable         *cancellable,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+guint         async_runner_get_stuck_threshold (AsyncRunner       *self);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+void          async_runner_set_stuck_threshold (AsyncRunner       *self,
+                                                guint              threshold_ms);
+ASYNC_RUNNER_AVAILABLE_IN_1_0
+char        **async_runner_dup_pending_calls (AsyncRunner         *self) G_GNUC_WARN_UNUSED_RESULT;
 ASYNC_RUNNER_AVAILABLE_IN_1_0
 void          async_runner_shutdown         (AsyncRunner          *self);
 

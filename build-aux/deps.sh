@@ -18,7 +18,11 @@ async_runner_common_packages=(
 # (bookworm, trixie, sid); GLib >= 2.80 ships girepository-2.0 apart.
 async_runner_packages_for () {
   printf '%s\n' "${async_runner_common_packages[@]}"
-  [ "$1" = bookworm ] || echo libgirepository-2.0-dev
+  # Sysprof's capture library: in sysprof's own -dev package on Debian 12.
+  case $1 in
+    bookworm) echo libsysprof-4-dev ;;
+    *) printf '%s\n' libgirepository-2.0-dev libsysprof-capture-4-dev ;;
+  esac
 }
 
 # The release this machine runs.

@@ -424,6 +424,19 @@ def _soon(runner, function, *args):
     source.attach(runner.get_context())
 
 
+def _call_name(function):
+    """The name of a call: what the stuck-call report, dup_pending_calls()
+    and G_MESSAGES_DEBUG=AsyncRunner show (a Python function has no symbol
+    that the library could find)."""
+    name = getattr(function, '__qualname__', None) or getattr(function, '__name__', None)
+    if name is None:
+        return repr(function)
+    owner = getattr(function, '__self__', None)
+    if owner is not None and not isinstance(owner, type) and '.' not in name:
+        name = type(owner).__name__ + '.' + name
+    return name
+
+
 @override
 class Runner(AsyncRunner.Runner):
     """Runs Gio asynchronous operations synchronously on a thread of its own.
@@ -449,13 +462,14 @@ class Runner(AsyncRunner.Runner):
         self.shutdown()
         return False
 
-    def _invoke(self, raw, function, cancellable, timeout):
+    def _invoke(self, raw, function, cancellable, timeout, name):
         call = _Call(cancellable, timeout)
         error = None
         try:
             call.open()
             try:
-                result = raw(self, function, None, call.cancellable)
+                # The per-call timeout is _Call's: 0 is the runner's own.
+                result = raw(self, name, 0, function, None, call.cancellable)
             except GLib.Error as e:
                 error = e
         finally:
@@ -527,7 +541,8 @@ class Runner(AsyncRunner.Runner):
             return True
 
         try:
-            result = self._invoke(AsyncRunner.Runner.call_sync, start, cancellable, timeout)
+            result = self._invoke(AsyncRunner.Runner.call_sync_full, start, cancellable, timeout,
+                                  _call_name(async_method))
         except GLib.Error:
             if failure:
                 raise failure.pop() from None
@@ -564,7 +579,7 @@ class Runner(AsyncRunner.Runner):
             _soon(runner, run_fn, task)
             return True
 
-        self._invoke(AsyncRunner.Runner.run_sync, function, None, None)
+        self._invoke(AsyncRunner.Runner.run_sync_full, function, None, None, _call_name(fn))
         succeeded, value = outcome.pop()
         if succeeded:
             return value
@@ -587,9 +602,9 @@ class Runner(AsyncRunner.Runner):
         """
         values = _to_values(args)
         return self._invoke(
-            lambda runner, unused, none, c: AsyncRunner.Runner.call_method_sync(
+            lambda runner, name, timeout_ms, unused, none, c: AsyncRunner.Runner.call_method_sync(
                 runner, obj, method, values, c),
-            None, cancellable, timeout)
+            None, cancellable, timeout, method)
 
     def call_function_sync(self, namespace, function, args=(), cancellable=None, timeout=None):
         """Calls the asynchronous function @function of @namespace by name.
@@ -599,9 +614,9 @@ class Runner(AsyncRunner.Runner):
         """
         values = _to_values(args)
         return self._invoke(
-            lambda runner, unused, none, c: AsyncRunner.Runner.call_function_sync(
+            lambda runner, name, timeout_ms, unused, none, c: AsyncRunner.Runner.call_function_sync(
                 runner, namespace, function, values, c),
-            None, cancellable, timeout)
+            None, cancellable, timeout, function)
 
 
 __all__.append('Runner')

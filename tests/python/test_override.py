@@ -515,3 +515,74 @@ def test_call_timeout_infinite(runner):
     assert runner.call(Doubler().double_async, 5, timeout=float('inf')) == 10
     with pytest.raises(ValueError):
         runner.call(Doubler().double_async, 5, timeout=float('nan'))
+
+
+# --- Names (issue 14, point 3) ---------------------------------------------
+
+def pending_line_while_held(runner, make_call):
+    """Runs make_call(cancellable) until the runner lists it, then cancels
+    it; returns the line that dup_pending_calls() gave for it."""
+    cancellable = Gio.Cancellable()
+    lines = []
+
+    def watch():
+        while not lines:
+            lines.extend(runner.dup_pending_calls())
+            if not lines:
+                threading.Event().wait(0.001)
+        cancellable.cancel()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    with pytest.raises(GLib.Error) as raised:
+        make_call(cancellable)
+    watcher.join(DEADLINE)
+    assert io_error(raised.value, Gio.IOErrorEnum.CANCELLED)
+    return lines[0]
+
+
+def test_call_is_named_after_its_method(runner):
+    line = pending_line_while_held(
+        runner, lambda c: runner.call(hold_async, cancellable=c, finish=lambda r: r))
+
+    assert line.startswith('hold_async: called from thread'), line
+
+
+def test_call_of_a_bound_method_names_its_class(runner):
+    class Holder(GObject.Object):
+        def hold_async(self, cancellable, callback):
+            pass
+
+        def hold_finish(self, result):
+            return result
+
+    line = pending_line_while_held(
+        runner, lambda c: runner.call(Holder().hold_async, cancellable=c))
+
+    assert line.startswith('test_call_of_a_bound_method_names_its_class.<locals>.Holder.hold_async:'), line
+
+
+def test_empty_pending_calls(runner):
+    assert runner.dup_pending_calls() == []
+
+
+def test_run_is_named_after_its_function(runner):
+    release = threading.Event()
+    lines = []
+
+    def blocker():
+        release.wait(DEADLINE)
+
+    def watch():
+        while not lines:
+            lines.extend(runner.dup_pending_calls())
+            if not lines:
+                threading.Event().wait(0.001)
+        release.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    runner.run(blocker)
+    watcher.join(DEADLINE)
+
+    assert lines[0].startswith('test_run_is_named_after_its_function.<locals>.blocker:'), lines

@@ -1,0 +1,704 @@
+/* test-debug.c: a stuck call explains itself; names, per-call limits, the guarded default runner
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Built with export_dynamic, so that dladdr() finds this file's non-static
+ * functions by name. Runs with G_MESSAGES_DEBUG=AsyncRunner (set in main()
+ * before the first runner exists): the library's debug messages and stuck
+ * reports are caught by a log handler here, never printed.
+ */
+
+#include <string.h>
+
+#include <async-runner.h>
+
+#include "test-util.h"
+
+/* ---- Catching the library's messages ---- */
+
+static GMutex log_lock;
+static GPtrArray *debug_messages;   /* protected by @log_lock */
+static GPtrArray *stuck_reports;    /* protected by @log_lock */
+static GCond log_cond;              /* with @log_lock: a report came */
+
+static void
+catch_message (const char     *log_domain,
+               GLogLevelFlags  log_level,
+               const char     *message,
+               gpointer        user_data)
+{
+  g_mutex_lock (&log_lock);
+  if (log_level & G_LOG_LEVEL_DEBUG)
+    g_ptr_array_add (debug_messages, g_strdup (message));
+  else
+    g_ptr_array_add (stuck_reports, g_strdup (message));
+  g_cond_broadcast (&log_cond);
+  g_mutex_unlock (&log_lock);
+}
+
+/* The stuck report is a warning: caught, not fatal. Anything else stays
+ * fatal. */
+static gboolean
+stuck_report_not_fatal (const char     *log_domain,
+                        GLogLevelFlags  log_level,
+                        const char     *message,
+                        gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "AsyncRunner") == 0 &&
+           (log_level & G_LOG_LEVEL_WARNING) != 0 &&
+           strstr (message, "has waited") != NULL);
+}
+
+/* Also makes the stuck report non-fatal for the current test: GTest
+ * resets the fatal handler at the start of each test. */
+static void
+clear_reports (void)
+{
+  g_test_log_set_fatal_handler (stuck_report_not_fatal, NULL);
+  g_mutex_lock (&log_lock);
+  g_ptr_array_set_size (stuck_reports, 0);
+  g_ptr_array_set_size (debug_messages, 0);
+  g_mutex_unlock (&log_lock);
+}
+
+/* Waits (no time limit but the watchdog's) until a stuck report contains
+ * every one of @needles, and returns it. */
+static char *
+wait_for_report (const char * const *needles)
+{
+  char *found = NULL;
+
+  g_mutex_lock (&log_lock);
+  while (found == NULL)
+    {
+      for (guint i = 0; i < stuck_reports->len && found == NULL; i++)
+        {
+          const char *report = g_ptr_array_index (stuck_reports, i);
+          gboolean all = TRUE;
+
+          for (guint j = 0; needles[j] != NULL; j++)
+            all = all && strstr (report, needles[j]) != NULL;
+          if (all)
+            found = g_strdup (report);
+        }
+      if (found == NULL)
+        g_cond_wait (&log_cond, &log_lock);
+    }
+  g_mutex_unlock (&log_lock);
+
+  return found;
+}
+
+static gboolean
+has_debug_message (const char *prefix)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&log_lock);
+  for (guint i = 0; i < debug_messages->len && !found; i++)
+    found = g_str_has_prefix (g_ptr_array_index (debug_messages, i), prefix);
+  g_mutex_unlock (&log_lock);
+
+  return found;
+}
+
+/* ---- Functions the calls run ---- */
+
+static gboolean
+func_return_boolean (AsyncRunner *runner,
+                     GTask       *task,
+                     gpointer     user_data)
+{
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static gboolean
+func_return_int (AsyncRunner *runner,
+                 GTask       *task,
+                 gpointer     user_data)
+{
+  g_task_return_int (task, 7);
+  return TRUE;
+}
+
+static gboolean
+func_return_pointer (AsyncRunner *runner,
+                     GTask       *task,
+                     gpointer     user_data)
+{
+  g_task_return_pointer (task, g_strdup ("text"), g_free);
+  return TRUE;
+}
+
+static gboolean
+func_return_object (AsyncRunner *runner,
+                    GTask       *task,
+                    gpointer     user_data)
+{
+  g_task_return_pointer (task, g_cancellable_new (), g_object_unref);
+  return TRUE;
+}
+
+static gboolean
+func_return_value (AsyncRunner *runner,
+                   GTask       *task,
+                   gpointer     user_data)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_static_string (&value, "value");
+  g_task_return_value (task, &value);
+  g_value_unset (&value);
+  return TRUE;
+}
+
+static gboolean
+func_return_error (AsyncRunner *runner,
+                   GTask       *task,
+                   gpointer     user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "own error");
+  return TRUE;
+}
+
+/* Exported (the test is linked with export_dynamic): found by its symbol. */
+gboolean debug_start_nothing (AsyncRunner         *runner,
+                              gpointer             user_data,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             callback_data);
+
+/* Returns TRUE but starts nothing: the first hang recipe of issue 14. */
+gboolean
+debug_start_nothing (AsyncRunner         *runner,
+                     gpointer             user_data,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             callback_data)
+{
+  return TRUE;
+}
+
+static gboolean
+return_task_idle (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The g_idle_add trap: the idle goes to the global default context, not
+ * the runner's. */
+static gboolean
+func_idle_add (AsyncRunner *runner,
+               GTask       *task,
+               gpointer     user_data)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, return_task_idle,
+                   g_object_ref (task), g_object_unref);
+  return TRUE;
+}
+
+/* Keeps the task until the call's cancellable is cancelled. */
+static gboolean
+func_hold (AsyncRunner *runner,
+           GTask       *task,
+           gpointer     user_data)
+{
+  hold_until_cancelled (task, hold_return_cancelled);
+  return TRUE;
+}
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean release;   /* protected by @lock */
+} Gate;
+
+/* Blocks the runner thread until the gate opens: a function that blocks. */
+static gboolean
+func_block (AsyncRunner *runner,
+            GTask       *task,
+            gpointer     user_data)
+{
+  Gate *gate = user_data;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->release)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static void
+gate_open (Gate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  gate->release = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+/* ---- The default runner ---- */
+
+/* Shutting down the default runner is refused with a critical; it keeps
+ * running. */
+static void
+test_default_shutdown_refused (void)
+{
+  AsyncRunner *runner = async_runner_get_default ();
+  g_autoptr(GError) error = NULL;
+
+  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*shutdown*default AsyncRunner*");
+  async_runner_shutdown (runner);
+  g_test_assert_expected_messages ();
+
+  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Dropping a reference to the default runner that one does not own is
+ * refused with a critical: the runner, its handlers and its thread stay. */
+static void
+test_default_unref_refused (void)
+{
+  AsyncRunner *runner = async_runner_get_default ();
+  g_autoptr(GError) error = NULL;
+  guint notified = 0;
+  gulong handler;
+
+  handler = g_signal_connect (runner, "notify::timeout", G_CALLBACK (on_notify), &notified);
+
+  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*reference to the default AsyncRunner*");
+  g_object_unref (runner);
+  g_test_assert_expected_messages ();
+
+  g_assert_true (async_runner_get_default () == runner);
+  g_assert_true (G_IS_OBJECT (runner));
+  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  async_runner_set_timeout (runner, 12345);
+  async_runner_set_timeout (runner, 0);
+  g_assert_cmpuint (notified, ==, 2);
+  g_signal_handler_disconnect (runner, handler);
+
+  /* Twice: still refused. */
+  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*reference to the default AsyncRunner*");
+  g_object_unref (runner);
+  g_test_assert_expected_messages ();
+  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- run_sync's value ---- */
+
+static const struct
+{
+  const char      *what;
+  AsyncRunnerFunc  func;
+  gint             code;   /* -1: success */
+} value_cases[] = {
+  { "boolean", func_return_boolean, G_IO_ERROR_INVALID_DATA },
+  { "int", func_return_int, G_IO_ERROR_INVALID_DATA },
+  { "pointer", func_return_pointer, G_IO_ERROR_INVALID_DATA },
+  { "object", func_return_object, G_IO_ERROR_INVALID_DATA },
+  { "error", func_return_error, G_IO_ERROR_NOT_FOUND },
+  { "value", func_return_value, -1 },
+};
+
+/* A value asked for, a task completed otherwise: G_IO_ERROR_INVALID_DATA
+ * saying what to do, without a GLib critical (fatal in this test), and
+ * without leaking what the task was completed with. */
+static void
+test_value_kinds (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (value_cases); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        GValue value = G_VALUE_INIT;
+        gboolean ok;
+
+        g_test_message ("completed with %s", value_cases[i].what);
+        ok = async_runner_run_sync (runner, value_cases[i].func, NULL, NULL, &value, &error);
+        if (value_cases[i].code < 0)
+          {
+            g_assert_no_error (error);
+            g_assert_true (ok);
+            g_assert_cmpstr (g_value_get_string (&value), ==, "value");
+          }
+        else
+          {
+            g_assert_false (ok);
+            g_assert_error (error, G_IO_ERROR, value_cases[i].code);
+            if (value_cases[i].code == G_IO_ERROR_INVALID_DATA)
+              g_assert_nonnull (strstr (error->message, "g_task_return_value()"));
+          }
+        g_value_unset (&value);
+
+        /* Without a value, anything will do. */
+        g_clear_error (&error);
+        ok = async_runner_run_sync (runner, value_cases[i].func, NULL, NULL, NULL, &error);
+        g_assert_true (ok == (value_cases[i].code != G_IO_ERROR_NOT_FOUND));
+      }
+}
+
+/* ---- Names, per-call limits, debug messages ---- */
+
+/* A call's time limit applies to it alone; 0 means the runner's. */
+static void
+test_per_call_timeout (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  async_runner_set_stuck_threshold (runner, 0);
+
+  result = async_runner_call_sync_full (runner, "never", 50, debug_start_nothing,
+                                        NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+
+  g_assert_false (async_runner_run_sync_full (runner, "never either", 50, func_hold,
+                                              NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  assert_holds_released ();
+
+  /* 0: the runner's own timeout. */
+  async_runner_set_timeout (runner, 50);
+  result = async_runner_call_sync_full (runner, NULL, 0, debug_start_nothing, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+
+  /* A call's own limit may be longer than the runner's. */
+  g_assert_true (async_runner_run_sync_full (runner, "quick", G_MAXUINT, func_return_boolean,
+                                             NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* With G_MESSAGES_DEBUG=AsyncRunner each call's start and end are logged
+ * with its name: the given one, else its function's symbol. */
+static void
+test_debug_messages (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  async_runner_set_stuck_threshold (runner, 0);
+  clear_reports ();
+
+  g_assert_true (async_runner_run_sync_full (runner, "load settings", 0, func_return_boolean,
+                                             NULL, NULL, NULL, &error));
+  g_assert_true (has_debug_message ("call load settings: started from thread"));
+  g_assert_true (has_debug_message ("call load settings: ended after "));
+
+  result = async_runner_call_sync_full (runner, NULL, 20, debug_start_nothing, NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_true (has_debug_message ("call debug_start_nothing: started"));
+  g_assert_true (has_debug_message ("call debug_start_nothing: ended after "));
+  g_clear_error (&error);
+
+  /* A static function has no symbol the dynamic linker knows: it is
+   * named by where it lies, for addr2line. */
+  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
+  g_assert_true (has_debug_message ("call test-debug+0x"));
+}
+
+/* ---- The stuck-call report and the pending calls ---- */
+
+typedef struct
+{
+  AsyncRunner  *runner;
+  const char   *name;
+  gboolean      with_function;   /* run_sync (func) rather than call_sync (start) */
+  AsyncRunnerFunc func;
+  gpointer      data;
+  GCancellable *cancellable;
+  GError       *error;
+} Caller;
+
+static gpointer
+caller_thread (gpointer data)
+{
+  Caller *caller = data;
+
+  if (caller->with_function)
+    async_runner_run_sync_full (caller->runner, caller->name, 0, caller->func, caller->data,
+                                caller->cancellable, NULL, &caller->error);
+  else
+    {
+      GAsyncResult *result = async_runner_call_sync_full (caller->runner, caller->name, 0,
+                                                          debug_start_nothing, NULL,
+                                                          caller->cancellable, &caller->error);
+      g_assert_null (result);
+    }
+
+  return NULL;
+}
+
+static GThread *
+start_caller (Caller *caller)
+{
+  caller->cancellable = g_cancellable_new ();
+  return g_thread_new ("stuck-caller", caller_thread, caller);
+}
+
+static void
+end_caller (Caller  *caller,
+            GThread *thread)
+{
+  g_cancellable_cancel (caller->cancellable);
+  g_thread_join (thread);
+  g_assert_error (caller->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&caller->error);
+  g_clear_object (&caller->cancellable);
+}
+
+/* A start function that starts nothing: the report names the call (here
+ * by its symbol), its thread, and says the runner is idle and why. The
+ * report repeats; the call ends when the test has seen the right one. */
+static void
+test_stuck_started_nothing (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  Caller caller = { runner, NULL, FALSE };
+  const char *needles[] = { "Call debug_start_nothing,", "thread \"stuck-caller\"", "has waited",
+                            "idle", "started nothing", NULL };
+  g_autofree char *report = NULL;
+  GThread *thread;
+
+  async_runner_set_stuck_threshold (runner, 50);
+  clear_reports ();
+  thread = start_caller (&caller);
+  report = wait_for_report (needles);
+  g_test_message ("%s", report);
+  end_caller (&caller, thread);
+}
+
+typedef struct
+{
+  const char * const *needles;
+  GCancellable       *cancellable;
+  char               *report;
+} Watch;
+
+/* Waits for the report, then cancels the call. */
+static gpointer
+cancel_on_report (gpointer data)
+{
+  Watch *watch = data;
+
+  watch->report = wait_for_report (watch->needles);
+  g_cancellable_cancel (watch->cancellable);
+
+  return NULL;
+}
+
+/* Lets the idles that runner code added to the global default context run
+ * (each returns the task of a call that has ended). */
+static void
+flush_default_context (void)
+{
+  GMainContext *global = g_main_context_default ();
+
+  g_assert_true (g_main_context_acquire (global));
+  while (g_main_context_iteration (global, FALSE))
+    ;
+  g_main_context_release (global);
+}
+
+/* The g_idle_add trap: runner code adds an idle to the global default
+ * context, which the blocked caller owns (as a main thread running its
+ * loop does) or nobody iterates. The report says which, with the fix. */
+static void
+test_stuck_idle_add (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  GMainContext *global = g_main_context_default ();
+  const char *owned[] = { "Call idle trap,", "g_idle_add()", "owned by this thread",
+                          "g_main_context_invoke", NULL };
+  const char *unowned[] = { "Call idle trap,", "g_idle_add()", "which no thread iterates", NULL };
+  Watch watch = { owned, NULL, NULL };
+  Caller caller = { runner, "idle trap", TRUE, func_idle_add };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+  GThread *thread;
+
+  async_runner_set_stuck_threshold (runner, 50);
+
+  /* Owned by this thread, the caller. */
+  g_assert_true (g_main_context_acquire (global));
+  clear_reports ();
+  watch.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("report-watcher", cancel_on_report, &watch);
+  g_assert_false (async_runner_run_sync_full (runner, "idle trap", 0, func_idle_add, NULL,
+                                              watch.cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_thread_join (thread);
+  g_test_message ("%s", watch.report);
+  g_free (watch.report);
+  g_object_unref (watch.cancellable);
+  g_main_context_release (global);
+  flush_default_context ();
+
+  /* Owned by nobody: the caller is another thread, and no thread runs
+   * the default context's loop. */
+  clear_reports ();
+  thread = start_caller (&caller);
+  report = wait_for_report (unowned);
+  g_test_message ("%s", report);
+  end_caller (&caller, thread);
+  flush_default_context ();
+}
+
+/* A function that blocks: its own call's report says it is still
+ * running; a call queued behind it says the runner is busy with it. */
+static void
+test_stuck_blocking_function (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  Gate gate = { 0 };
+  Caller blocked = { runner, "blocker", TRUE, func_block, &gate };
+  Caller queued = { runner, "queued", FALSE };
+  const char *running[] = { "Call blocker,", "still running", NULL };
+  const char *behind[] = { "Call queued,", "not run yet", "busy", "the function of call blocker", NULL };
+  g_autofree char *report1 = NULL;
+  g_autofree char *report2 = NULL;
+  GThread *blocked_thread;
+  GThread *queued_thread;
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  async_runner_set_stuck_threshold (runner, 50);
+  clear_reports ();
+
+  blocked_thread = start_caller (&blocked);
+  report1 = wait_for_report (running);
+  g_test_message ("%s", report1);
+  queued_thread = start_caller (&queued);
+  report2 = wait_for_report (behind);
+  g_test_message ("%s", report2);
+
+  gate_open (&gate);
+  g_thread_join (blocked_thread);
+  g_assert_no_error (blocked.error);
+  g_clear_object (&blocked.cancellable);
+  end_caller (&queued, queued_thread);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
+/* The threshold: 10 s by default, ASYNC_RUNNER_DEBUG=stuck=MS (set in
+ * main()) for every runner, the property per runner; with 0, no report. */
+static void
+test_stuck_threshold_property (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (runner), "stuck-threshold");
+  guint threshold = 1;
+
+  g_assert_cmpuint (g_value_get_uint (g_param_spec_get_default_value (pspec)), ==, 10000);
+  g_object_get (runner, "stuck-threshold", &threshold, NULL);
+  g_assert_cmpuint (threshold, ==, 1234);
+  g_object_set (runner, "stuck-threshold", 0, NULL);
+  g_assert_cmpuint (async_runner_get_stuck_threshold (runner), ==, 0);
+
+  clear_reports ();
+  result = async_runner_call_sync_full (runner, "unreported", 100, debug_start_nothing,
+                                        NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_mutex_lock (&log_lock);
+  g_assert_cmpuint (stuck_reports->len, ==, 0);
+  g_mutex_unlock (&log_lock);
+}
+
+/* dup_pending_calls(): nothing when idle; one line per waiting call with
+ * its name, its thread and its state. */
+static void
+test_pending_calls (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  Caller caller = { runner, "listed", FALSE };
+  g_auto(GStrv) none = async_runner_dup_pending_calls (runner);
+  g_auto(GStrv) after = NULL;
+  GThread *thread;
+
+  g_assert_nonnull (none);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+
+  async_runner_set_stuck_threshold (runner, 0);
+  thread = start_caller (&caller);
+  for (;;)
+    {
+      g_auto(GStrv) lines = async_runner_dup_pending_calls (runner);
+
+      if (g_strv_length (lines) == 1 &&
+          strstr (lines[0], "waiting for the operation to call back") != NULL)
+        {
+          g_test_message ("%s", lines[0]);
+          g_assert_true (g_str_has_prefix (lines[0], "listed: called from thread \"stuck-caller\""));
+          break;
+        }
+      g_usleep (1000);
+    }
+  end_caller (&caller, thread);
+
+  after = async_runner_dup_pending_calls (runner);
+  g_assert_cmpuint (g_strv_length (after), ==, 0);
+}
+
+static const TestCase tests[] = {
+  { "/AsyncRunner/Debug/default-shutdown-refused", test_default_shutdown_refused },
+  { "/AsyncRunner/Debug/default-unref-refused", test_default_unref_refused },
+  { "/AsyncRunner/Debug/value-kinds", test_value_kinds },
+  { "/AsyncRunner/Debug/per-call-timeout", test_per_call_timeout },
+  { "/AsyncRunner/Debug/debug-messages", test_debug_messages },
+  { "/AsyncRunner/Debug/stuck-started-nothing", test_stuck_started_nothing },
+  { "/AsyncRunner/Debug/stuck-idle-add", test_stuck_idle_add },
+  { "/AsyncRunner/Debug/stuck-blocking-function", test_stuck_blocking_function },
+  { "/AsyncRunner/Debug/stuck-threshold-property", test_stuck_threshold_property },
+  { "/AsyncRunner/Debug/pending-calls", test_pending_calls },
+};
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* Before the first runner exists: the library looks once. */
+  g_setenv ("G_MESSAGES_DEBUG", "AsyncRunner", TRUE);
+  g_setenv ("ASYNC_RUNNER_DEBUG", "stuck=1234", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  debug_messages = g_ptr_array_new_with_free_func (g_free);
+  stuck_reports = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_handler ("AsyncRunner", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL,
+                     catch_message, NULL);
+
+  add_watched_tests (tests, G_N_ELEMENTS (tests), 60);
+
+  return g_test_run ();
+}

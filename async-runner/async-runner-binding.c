@@ -69,7 +69,8 @@ _async_runner_binding_check_function (gpointer   func,
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            "GJS cannot run a JavaScript function on the runner thread; "
-                           "call the asynchronous function by name instead");
+                           "call the asynchronous function by name instead, with "
+                           "call_method_sync() or call_function_sync()");
       return FALSE;
     }
 #endif

@@ -27,8 +27,11 @@ class Held:
         self.task = None
         self.cancellable = None
     def start_async(self, cancellable, callback):
+        # Cancelled, it completes, as a Gio operation does.
         self.task = Gio.Task.new(None, cancellable, callback)
         self.cancellable = cancellable
+        GObject.Object.connect(cancellable, 'cancelled',
+                               lambda c: self.task.return_error_if_cancelled())
         self.started.set()
     def start_finish(self, result):
         return result.propagate_value().value

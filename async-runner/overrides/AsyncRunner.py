@@ -34,12 +34,15 @@ The raw binding (`Runner.run_sync()`, `Runner.call_sync()`, ...) is left
 as it is.
 """
 
+import atexit
 import functools
 import importlib
 import math
 import os
 import signal
+import sys
 import threading
+import weakref
 
 try:
     # The signal module's wrappers convert to and from enums on every call.
@@ -405,6 +408,22 @@ def _soon(runner, function, *args):
     source.attach(runner.get_context())
 
 
+# The runners made from Python, which the interpreter's exit stops.
+_scoped_runners = weakref.WeakSet()
+
+
+def _shut_down_at_exit():
+    """Stops the runners made from Python that are still alive, while their
+    threads can still take the GIL to finish running Python code: a
+    finalizing interpreter no longer lets them (they hang or exit in the
+    middle of GLib), and dispose would then wait for them forever."""
+    for runner in list(_scoped_runners):
+        AsyncRunner.Runner.shutdown(runner)
+
+
+atexit.register(_shut_down_at_exit)
+
+
 @override
 class Runner(AsyncRunner.Runner):
     """Runs Gio asynchronous operations synchronously on a thread of its own.
@@ -419,6 +438,32 @@ class Runner(AsyncRunner.Runner):
     The `timeout` property (milliseconds) bounds every call of the runner;
     `call()` also takes a per-call timeout in seconds.
     """
+
+    def __init__(self, **properties):
+        super().__init__(**properties)
+        _scoped_runners.add(self)
+
+    @classmethod
+    def new(cls):
+        runner = AsyncRunner.Runner.new()
+        _scoped_runners.add(runner)
+        return runner
+
+    def __del__(self):
+        # The wrapper goes and holds the last reference: stop the runner
+        # here, where the call releases the GIL, not in dispose. PyGObject
+        # drops its last (toggle) reference with the GIL held, and dispose
+        # joins the runner thread, which may be waiting for the GIL to run
+        # Python code (a Python source on its context, a timed-out run()
+        # still going): that would deadlock, in the cyclic GC too. Once the
+        # interpreter is finalizing the runner thread cannot take the GIL:
+        # _shut_down_at_exit() stopped the runners before.
+        try:
+            last = self.__grefcount__ == 1
+        except Exception:
+            return  # never initialized
+        if last and not sys.is_finalizing():
+            AsyncRunner.Runner.shutdown(self)
 
     def __enter__(self):
         if self is AsyncRunner.Runner.get_default():

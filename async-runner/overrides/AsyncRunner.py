@@ -540,12 +540,23 @@ class Runner(AsyncRunner.Runner):
 
         # Runner thread.
         def begin(op_cancellable, callback):
+            delivered = False
+
+            # The core's callback, called at most once: a method that
+            # raises may have called or scheduled it already.
+            def deliver_once(source, result, *unused):
+                nonlocal delivered
+                if not delivered:
+                    delivered = True
+                    callback(source, result)
+
             try:
-                async_method(*args, op_cancellable, callback)
+                async_method(*args, op_cancellable, deliver_once)
             except BaseException as error:
-                # Not started: end the call all the same.
+                # The call raises @error. End it now, unless it has ended.
                 failure.append(error)
-                Gio.Task.new(None, op_cancellable, callback).return_boolean(False)
+                if not delivered:
+                    Gio.Task.new(None, op_cancellable, deliver_once).return_boolean(False)
 
         # Runner thread: start(runner, user_data, cancellable, callback).
         def start(runner, *rest):

@@ -515,3 +515,47 @@ def test_call_timeout_infinite(runner):
     assert runner.call(Doubler().double_async, 5, timeout=float('inf')) == 10
     with pytest.raises(ValueError):
         runner.call(Doubler().double_async, 5, timeout=float('nan'))
+
+
+# --- a callback delivered at most once (issue 10, point 3) -------------------
+
+class CallsBackThenRaises(GObject.Object):
+    """A method that completes its task, then raises: written in Python, a
+    Gio-style method can do both."""
+
+    def now_async(self, cancellable, callback):
+        # The callback runs before the method returns.
+        task = Gio.Task.new(self, cancellable, None)
+        task.return_value(1)
+        callback(self, task)
+        raise RuntimeError('raised after calling back')
+
+    def soon_async(self, cancellable, callback):
+        # The callback is scheduled: it runs once the method has returned.
+        Gio.Task.new(self, cancellable, callback).return_value(1)
+        raise RuntimeError('raised after scheduling the callback')
+
+
+# The method's exception is raised, and the core's callback comes once (GLib
+# criticals are fatal in this process: a second one would abort it).
+@pytest.mark.parametrize('method', ['now_async', 'soon_async'])
+def test_call_method_that_calls_back_then_raises(method):
+    proc = run_script('''
+        from gi.repository import GObject
+        import sys
+        sys.path.insert(0, {testdir!r})
+        from test_override import CallsBackThenRaises
+        runner = AsyncRunner.Runner()
+        for i in range(20):
+            try:
+                runner.call(getattr(CallsBackThenRaises(), {method!r}), finish=lambda r: r)
+            except RuntimeError as e:
+                outcome = str(e)
+        assert runner.run(lambda: 'next') == 'next'
+        runner.shutdown()
+        print(outcome)
+    '''.format(testdir=os.path.dirname(os.path.abspath(__file__)), method=method),
+        env=dict(os.environ, G_DEBUG='fatal-criticals'))
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip().startswith('raised after')

@@ -37,6 +37,7 @@ as it is.
 import atexit
 import functools
 import importlib
+import inspect
 import math
 import os
 import signal
@@ -52,7 +53,9 @@ except ImportError:
 
 from gi.repository import GLib, GObject, Gio
 
-from .._gi import FunctionInfo
+from .._gi import CallbackInfo, FunctionInfo
+from .._gi import Direction as GIDirection
+from .._gi import TypeTag as GITypeTag
 from ..module import get_introspection_module
 from ..overrides import override
 
@@ -62,6 +65,9 @@ __all__ = []
 
 # GLib timeouts are a guint of milliseconds.
 _MAX_TIMEOUT_MS = 0xFFFFFFFF
+
+# An argument not given.
+_UNSET = object()
 
 # Restoring a wakeup fd: the previous owner's warn_on_full_buffer setting
 # cannot be read back; asyncio (the usual owner) sets it to False.
@@ -82,6 +88,12 @@ def _drain(fd):
 
 
 _raw_main_loop_run = get_introspection_module('GLib').MainLoop.run
+
+try:
+    # GLib >= 2.80 moved it; PyGObject then warns about the old name.
+    _fd_source_new = get_introspection_module('GLibUnix').fd_source_new
+except Exception:  # no GLibUnix typelib (gi.RepositoryError), or no function
+    _fd_source_new = GLib.unix_fd_source_new
 
 
 class _Watchdog:
@@ -142,7 +154,7 @@ class _SigintWatch:
             cls.read_fd, cls.write_fd = os.pipe()
             os.set_blocking(cls.read_fd, False)
             os.set_blocking(cls.write_fd, False)
-            source = GLib.unix_fd_source_new(cls.read_fd, GLib.IOCondition.IN)
+            source = _fd_source_new(cls.read_fd, GLib.IOCondition.IN)
             source.set_callback(cls._on_readable)
             source.attach(_Watchdog.get_context())
             cls.pid = os.getpid()
@@ -219,9 +231,17 @@ class _Call:
     everything is put back.
     """
 
+    @staticmethod
+    def check_timeout(timeout):
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError('timeout is a number of seconds or None')
+        if not timeout >= 0:
+            raise ValueError('timeout must be None or a number of seconds >= 0 '
+                             '(0: already expired)')
+
     def __init__(self, cancellable, timeout):
-        if timeout is not None and not timeout >= 0:
-            raise ValueError('timeout must be None or a number of seconds >= 0')
+        if timeout is not None:
+            self.check_timeout(timeout)
 
         self.user_cancellable = cancellable
         self.timeout = timeout
@@ -351,41 +371,251 @@ class _Call:
         return error
 
 
-def _finish_by_name(async_method):
-    """Finds the ``*_finish`` function that matches @async_method.
+def _gi_type(arg):
+    """The TypeInfo of the GI argument @arg (its name changed in PyGObject)."""
+    getter = getattr(arg, 'get_type_info', None) or arg.get_type
+    return getter()
 
-    Returns a function of the result. Raises TypeError when there is none
-    to find: the caller must pass ``finish=``.
+
+def _gi_interface(arg):
+    """(namespace, name, info) of the interface type of @arg, or None."""
+    type_info = _gi_type(arg)
+    if type_info.get_tag() != GITypeTag.INTERFACE:
+        return None
+    info = type_info.get_interface()
+    return info.get_namespace(), info.get_name(), info
+
+
+def _gi_closure_and_destroy(arg):
+    """The indices of the user data and destroy notify of the GI argument
+    @arg (-1: none); the methods were renamed in PyGObject 3.52."""
+    if hasattr(arg, 'get_closure_index'):
+        return arg.get_closure_index(), arg.get_destroy_index()
+    return arg.get_closure(), arg.get_destroy()
+
+
+def _gi_scope(info):
+    """The Python object that holds the GI function @info: its class,
+    interface or struct, or its namespace's module."""
+    namespace = importlib.import_module('gi.repository.' + info.get_namespace())
+    container = info.get_container()
+    return namespace if container is None else getattr(namespace, container.get_name())
+
+
+def _gi_function(fn):
+    """(info, instance, bound) for a GI function @fn: PyGObject >= 3.52
+    binds a method as a Python method (its instance known); older ones
+    give a FunctionInfo bound or not (its instance hidden). (None, None,
+    False) for anything else."""
+    func = getattr(fn, '__func__', None)
+    if isinstance(func, FunctionInfo):
+        return func, fn.__self__, True
+    if isinstance(fn, FunctionInfo):
+        bound = (fn.is_method()
+                 and fn is not inspect.getattr_static(_gi_scope(fn), fn.get_name(), None))
+        return fn, None, bound
+    return None, None, False
+
+
+class _Shape:
+    """How to start one asynchronous method, and how to finish it.
+
+    For a GI function: the names of its cancellable and callback
+    parameters, taken from its GI signature (they are not always last:
+    ``Gio.File.copy_async`` has a progress callback between them), and its
+    other parameters. For a Python callable: its ``cancellable`` and
+    ``callback`` parameters if it names them so, else the last two
+    positions.
     """
-    name = getattr(async_method, '__name__', '')
-    if not name.endswith('_async'):
-        raise TypeError('%r is not named *_async: pass finish=' % (async_method,))
-    finish_name = name[:-len('_async')] + '_finish'
 
-    # A Python bound method.
-    owner = getattr(async_method, '__self__', None)
-    if owner is not None:
-        return getattr(owner, finish_name)
+    __slots__ = ('cancellable', 'callback', 'names', 'order', 'aliases', 'gi_info',
+                 'finish_name', 'unbound', 'instance')
 
-    # A GI function: bound or unbound method, static method, module function.
-    if isinstance(async_method, FunctionInfo):
-        if async_method.is_method():
-            # The instance is not reachable from a bound GI method; the
-            # result's source object is that instance.
-            def finish_method(result):
-                source = result.get_source_object()
-                if source is None:
-                    raise TypeError('%s: the result has no source object: pass finish='
-                                    % (name,))
-                return getattr(source, finish_name)(result)
-            return finish_method
+    def __init__(self, async_method):
+        self.cancellable = None
+        self.callback = None
+        self.names = None
+        self.order = []         # GI: (name, nullable) of each Python parameter
+        self.aliases = {}
+        self.unbound = False
+        self.gi_info = None
+        self.finish_name = None
+        name = getattr(async_method, '__name__', None)
 
-        namespace = importlib.import_module('gi.repository.' + async_method.get_namespace())
-        container = async_method.get_container()
-        scope = namespace if container is None else getattr(namespace, container.get_name())
-        return getattr(scope, finish_name)
+        info, self.instance, bound = _gi_function(async_method)
+        if info is not None:
+            self.gi_info = info
+            name = info.get_name()
+            self.unbound = info.is_method() and not bound
+            self.names = set()
+            closures = []
+            hidden = set()
+            arguments = info.get_arguments()
+            for index, arg in enumerate(arguments):
+                # A callback's user data and destroy notify: not in Python.
+                interface = _gi_interface(arg)
+                if interface is not None and isinstance(interface[2], CallbackInfo):
+                    for other in _gi_closure_and_destroy(arg):
+                        if other >= 0 and other != index:
+                            hidden.add(other)
+            for index, arg in enumerate(arguments):
+                if index in hidden or arg.get_direction() == GIDirection.OUT:
+                    continue
+                arg_name = arg.get_name()
+                self.names.add(arg_name)
+                self.order.append((arg_name, arg.may_be_null()))
+                interface = _gi_interface(arg)
+                if interface is None:
+                    continue
+                if interface[:2] == ('Gio', 'Cancellable') and self.cancellable is None:
+                    self.cancellable = arg_name
+                elif interface[:2] == ('Gio', 'AsyncReadyCallback'):
+                    self.callback = arg_name
+                elif interface[:2] == ('GObject', 'Closure'):
+                    closures.append(arg_name)
+            if self.callback is None and closures:
+                # A function taking GClosures (g_file_copy_async_with_closures,
+                # renamed copy_async): the ready callback is the last.
+                ready = [c for c in closures if 'ready' in c]
+                self.callback = (ready or closures)[-1]
+            if self.cancellable is None or self.callback is None:
+                raise TypeError('%s() takes no cancellable or no GAsyncReadyCallback: '
+                                'it is not a Gio asynchronous method' % (name,))
+            # Keyword names that hold on every PyGObject: a closure-taking
+            # variant's "progress_callback_closure" is also "progress_callback".
+            for arg_name in self.names:
+                if arg_name.endswith('_closure'):
+                    self.aliases[arg_name[:-len('_closure')]] = arg_name
+        else:
+            try:
+                parameters = inspect.signature(async_method).parameters
+            except (TypeError, ValueError):
+                parameters = {}
+            if 'cancellable' in parameters and 'callback' in parameters:
+                self.cancellable = 'cancellable'
+                self.callback = 'callback'
 
-    raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
+        if name:
+            base = name[:-len('_async')] if name.endswith('_async') else name
+            self.finish_name = base + '_finish'
+
+    def start(self, async_method, args, options, cancellable, callback):
+        """Runner thread: starts the operation."""
+        if self.callback is None:
+            return async_method(*args, cancellable, callback, **options)
+        if self.aliases and options:
+            options = {self.aliases.get(k, k) if k not in self.names else k: v
+                       for k, v in options.items()}
+        options[self.cancellable] = cancellable
+        options[self.callback] = callback
+        # PyGObject has no default for a nullable parameter followed by a
+        # required one (copy_async's progress callback on 3.50): say None.
+        for name, nullable in self.order[len(args) - self.unbound:]:
+            if nullable and name not in options:
+                options[name] = None
+        return async_method(*args, **options)
+
+    def check_options(self, options):
+        """Refuses keyword arguments the method does not take, before the call."""
+        if self.names is None:
+            return
+        for key in options:
+            if key not in self.names and self.aliases.get(key) not in self.names:
+                raise TypeError('%s() has no parameter %r' % (self.gi_info.get_name(), key))
+            if key in (self.cancellable, self.callback) or self.aliases.get(key) == self.callback:
+                raise TypeError('pass the cancellable as cancellable=; the callback is the call\'s own')
+
+
+def _takes_async_result(info):
+    for arg in info.get_arguments():
+        interface = _gi_interface(arg)
+        if interface is not None and interface[:2] == ('Gio', 'AsyncResult'):
+            return True
+    return False
+
+
+def _find_finish(async_method, shape, args, finish):
+    """Returns a function of the result that finishes @async_method: @finish
+    if given (checked when both are GI functions), else the function found
+    by name (``X_async`` or ``X`` -> ``X_finish``) beside it.
+
+    Raises TypeError when there is none to find or @finish does not belong
+    to @async_method, before anything runs.
+    """
+    info = shape.gi_info
+
+    if finish is not None:
+        if not callable(finish):
+            raise TypeError('finish must be callable')
+        finish_info, _, finish_bound = _gi_function(finish)
+        if finish_info is None:
+            return finish       # a Python function: trusted
+        if not _takes_async_result(finish_info):
+            raise TypeError('finish=%s() takes no Gio.AsyncResult: it is not a finish function'
+                            % (finish_info.get_name(),))
+        if info is None:
+            return finish
+        if finish_info.is_method() != info.is_method():
+            raise TypeError('finish=%s() does not belong to %s(): one is a method, '
+                            'the other is not' % (finish_info.get_name(), info.get_name()))
+        if not info.is_method():
+            if finish_info.get_namespace() != info.get_namespace():
+                raise TypeError('finish=%s() does not belong to %s()'
+                                % (finish_info.get_name(), info.get_name()))
+            return finish
+        owner, finish_owner = _gi_scope(info), _gi_scope(finish_info)
+        if not (isinstance(owner, type) and isinstance(finish_owner, type)
+                and issubclass(owner, finish_owner)):
+            raise TypeError('finish=%s.%s() does not belong to %s.%s()'
+                            % (finish_owner.__name__, finish_info.get_name(),
+                               owner.__name__, info.get_name()))
+        if finish_bound:
+            return finish       # bound to its instance already
+        return _bind_finish(finish, args, shape)
+
+    if shape.finish_name is None:
+        raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
+    if info is None:
+        owner = getattr(async_method, '__self__', None)
+        candidate = getattr(owner, shape.finish_name, None) if owner is not None else None
+        if candidate is None:
+            raise TypeError('%r has no %s() beside it: pass finish='
+                            % (async_method, shape.finish_name))
+        return candidate
+    candidate = getattr(_gi_scope(info), shape.finish_name, None)
+    if candidate is None:
+        raise TypeError('%s() has no %s() beside it: pass finish='
+                        % (info.get_name(), shape.finish_name))
+    candidate_info = _gi_function(candidate)[0]
+    if candidate_info is not None and (not _takes_async_result(candidate_info)
+                                       or candidate_info.is_method() != info.is_method()):
+        raise TypeError('%s() is not the finish function of %s(): pass finish='
+                        % (shape.finish_name, info.get_name()))
+    if not info.is_method():
+        return candidate
+    return _bind_finish(candidate, args, shape)
+
+
+def _bind_finish(method, args, shape):
+    """The unbound finish method @method, called on the async method's
+    instance: known, or the first argument of an unbound call, else the
+    result's source object (a bound FunctionInfo hides its instance)."""
+    if shape.instance is not None:
+        instance = shape.instance
+        return lambda result: method(instance, result)
+    if shape.unbound and args:
+        instance = args[0]
+        return lambda result: method(instance, result)
+
+    info = shape.gi_info
+
+    def finish_on_source(result):
+        source = result.get_source_object()
+        if source is None:
+            raise TypeError('%s: the result has no source object: pass finish='
+                            % (info.get_name(),))
+        return method(source, result)
+    return finish_on_source
 
 
 def _soon(runner, function, *args):
@@ -424,6 +654,102 @@ def _shut_down_at_exit():
 atexit.register(_shut_down_at_exit)
 
 
+def _seconds_to_ms(seconds, what):
+    """The runner's timeout property (ms, 0 = no limit) for @seconds."""
+    if seconds is None:
+        return 0
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError('%s is a number of seconds or None' % (what,))
+    if not seconds > 0:
+        raise ValueError('%s must be a number of seconds > 0, or None for no limit '
+                         '(a runner\'s 0 would mean no limit)' % (what,))
+    ms = seconds * 1000
+    return _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else max(1, math.ceil(ms))
+
+
+def _check_raw_timeout(value):
+    """The raw GObject property is in milliseconds: refuse what looks like
+    seconds instead of truncating it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError('the raw "timeout" property is an int of milliseconds; '
+                        'set runner.timeout in seconds instead')
+
+
+class _Props:
+    """`Runner.props` of an instance: the raw properties, with the
+    millisecond timeout refusing a float."""
+
+    __slots__ = ('_props',)
+
+    def __init__(self, props):
+        object.__setattr__(self, '_props', props)
+
+    def __getattr__(self, name):
+        return getattr(self._props, name)
+
+    def __setattr__(self, name, value):
+        if name == 'timeout':
+            _check_raw_timeout(value)
+        setattr(self._props, name, value)
+
+    def __dir__(self):
+        return dir(self._props)
+
+
+class _PropsDescriptor:
+    """Wraps PyGObject's ``props`` descriptor."""
+
+    def __init__(self, descriptor):
+        self.descriptor = descriptor
+
+    def __get__(self, obj, cls=None):
+        props = self.descriptor.__get__(obj, cls)
+        return props if obj is None else _Props(props)
+
+
+def _refuse_coroutine(fn, where):
+    if inspect.iscoroutine(fn) or inspect.isawaitable(fn):
+        raise TypeError('%s() takes a callable, not an awaitable: use run_async(%s)'
+                        % (where, getattr(fn, '__qualname__', 'coroutine')))
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        raise TypeError('%s is an async function, which %s() would only call to get a '
+                        'coroutine: use run_async(%s(...))'
+                        % (fn.__qualname__, where, fn.__qualname__))
+
+
+class _WithOptions:
+    """A runner with a timeout and a cancellable for every call made through
+    it: `Runner.with_options()`."""
+
+    __slots__ = ('runner', 'timeout', 'cancellable')
+
+    def __init__(self, runner, timeout, cancellable):
+        if timeout is not None:
+            _Call.check_timeout(timeout)
+        self.runner = runner
+        self.timeout = timeout
+        self.cancellable = cancellable
+
+    def run(self, fn, *args, **kwargs):
+        """`Runner.run()` with these options."""
+        return self.runner._run(fn, args, kwargs, self.cancellable, self.timeout)
+
+    def call(self, async_method, *args, finish=None, **options):
+        """`Runner.call()` with these options."""
+        return self.runner.call(async_method, *args, cancellable=self.cancellable,
+                                timeout=self.timeout, finish=finish, **options)
+
+    def with_options(self, *, timeout=_UNSET, cancellable=_UNSET):
+        """These options, some replaced."""
+        return _WithOptions(self.runner,
+                            self.timeout if timeout is _UNSET else timeout,
+                            self.cancellable if cancellable is _UNSET else cancellable)
+
+    def __repr__(self):
+        return '<%s.with_options(timeout=%r, cancellable=%r)>' % (
+            self.runner, self.timeout, self.cancellable)
+
+
 @override
 class Runner(AsyncRunner.Runner):
     """Runs Gio asynchronous operations synchronously on a thread of its own.
@@ -435,13 +761,20 @@ class Runner(AsyncRunner.Runner):
         with AsyncRunner.Runner() as runner:
             ok, contents, etag = runner.call(f.load_contents_async)
 
-    The `timeout` property (milliseconds) bounds every call of the runner;
-    `call()` also takes a per-call timeout in seconds.
+    Times are in seconds: ``Runner(timeout=2.5)`` and `Runner.timeout`
+    bound every call of the runner (None: no limit); `call()` and
+    `with_options()` take a per-call timeout. The raw GObject property
+    (``runner.props.timeout``, `set_timeout()`) stays in milliseconds and
+    refuses a float.
     """
 
-    def __init__(self, **properties):
+    props = _PropsDescriptor(inspect.getattr_static(AsyncRunner.Runner, 'props'))
+
+    def __init__(self, *, timeout=None, **properties):
         super().__init__(**properties)
         _scoped_runners.add(self)
+        if timeout is not None:
+            self.timeout = timeout
 
     @classmethod
     def new(cls):
@@ -465,8 +798,39 @@ class Runner(AsyncRunner.Runner):
         if last and not sys.is_finalizing():
             AsyncRunner.Runner.shutdown(self)
 
+    @property
+    def timeout(self):
+        """The time limit of every call, in seconds, or None for no limit."""
+        ms = AsyncRunner.Runner.get_timeout(self)
+        return None if ms == 0 else ms / 1000
+
+    @timeout.setter
+    def timeout(self, seconds):
+        AsyncRunner.Runner.set_timeout(self, _seconds_to_ms(seconds, 'timeout'))
+
+    def set_timeout(self, timeout_ms):
+        """The raw setter, in milliseconds (an int; 0: no limit)."""
+        _check_raw_timeout(timeout_ms)
+        AsyncRunner.Runner.set_timeout(self, timeout_ms)
+
+    def set_property(self, name, value):
+        if name == 'timeout':
+            _check_raw_timeout(value)
+        super().set_property(name, value)
+
+    def _is_default(self):
+        return self is AsyncRunner.Runner.get_default()
+
+    def shutdown(self):
+        """Stops the runner (see the C documentation). The default runner
+        lives as long as the process and cannot be shut down."""
+        if self._is_default():
+            raise RuntimeError('the default runner lives as long as the process; '
+                               'use AsyncRunner.Runner() for one you can shut down')
+        AsyncRunner.Runner.shutdown(self)
+
     def __enter__(self):
-        if self is AsyncRunner.Runner.get_default():
+        if self._is_default():
             raise RuntimeError('the default runner lives as long as the process; '
                                'use AsyncRunner.Runner() for a scoped one')
         return self
@@ -474,6 +838,13 @@ class Runner(AsyncRunner.Runner):
     def __exit__(self, exc_type, exc_value, traceback):
         self.shutdown()
         return False
+
+    def with_options(self, *, timeout=None, cancellable=None):
+        """An object with the same `run()`, `call()` and `run_async()`,
+        whose calls all take this @timeout (seconds, None: none) and
+        @cancellable: ``runner.with_options(timeout=2).run(fn, timeout=x)``
+        passes ``timeout=x`` to @fn."""
+        return _WithOptions(self, timeout, cancellable)
 
     def _invoke(self, raw, function, cancellable, timeout):
         call = _Call(cancellable, timeout)
@@ -499,42 +870,54 @@ class Runner(AsyncRunner.Runner):
             raise translated from None
         return result
 
-    def call(self, async_method, *args, cancellable=None, timeout=None, finish=None):
+    def call(self, async_method, *args, cancellable=None, timeout=None, finish=None,
+             **options):
         """Runs a Gio asynchronous method to completion and returns its result.
 
-        Calls ``async_method(*args, cancellable, callback)`` on the runner
-        thread, waits for the callback, then returns exactly what the
-        matching finish function returns when given the result, on the
-        calling thread.
+        Calls @async_method on the runner thread with @args, its own
+        cancellable and callback, and @options; waits for the callback,
+        then returns exactly what the matching finish function returns
+        when given the result, on the calling thread.
 
-        :param async_method: a ``*_async`` method or function whose last
-            arguments are a cancellable and a callback, as in Gio: a bound
+        :param async_method: a Gio asynchronous method or function: a bound
             method (``file.load_contents_async``), or an unbound method,
-            static method or function followed by its own arguments.
-        :param args: the arguments that come before the cancellable, such as
+            static method or function followed by its own arguments. The
+            cancellable and the callback go where its GI signature puts
+            them (for a Python method: its ``cancellable`` and
+            ``callback`` parameters, else the last two positions).
+        :param args: the method's other positional arguments, such as
             ``io_priority``.
+        :param options: the method's other keyword arguments, such as
+            ``progress_callback=`` of ``Gio.File.copy_async``. Callbacks
+            given so are called on the runner thread.
         :param cancellable: a `Gio.Cancellable` that cancels the call from
             any thread; the call then raises `GLib.Error`
             ``Gio.IOErrorEnum.CANCELLED`` at once.
-        :param timeout: a time limit in seconds for this call; past it the
-            operation is cancelled and `GLib.Error`
+        :param timeout: a time limit in seconds for this call (0: already
+            expired); past it the operation is cancelled and `GLib.Error`
             ``Gio.IOErrorEnum.TIMED_OUT`` is raised. The runner's own
-            `timeout` property applies as well.
+            `timeout` applies as well.
         :param finish: the function that takes the `Gio.AsyncResult` and
-            returns the outcome. By default the ``*_finish`` method of the
-            same name on the same object (or class, or module).
+            returns the outcome. By default the ``X_finish`` function
+            beside ``X_async`` (or beside ``X``: ``Gio.DBusConnection.call``
+            is finished by ``call_finish``). A GI function that does not
+            belong to @async_method is refused with `TypeError`.
         :returns: what the finish function returns.
         :raises GLib.Error: the operation's own error, unchanged, or
             CANCELLED, TIMED_OUT, or CLOSED when the runner shuts down.
         :raises KeyboardInterrupt: on Ctrl-C while the main thread waits.
 
-        An exception raised by @async_method itself (bad arguments, say)
-        is raised as it is.
+        An exception raised while starting @async_method (bad arguments,
+        say) ends the call at once and is raised as it is.
         """
-        if finish is None:
-            finish = _finish_by_name(async_method)
-        elif not callable(finish):
-            raise TypeError('finish must be callable')
+        if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
+            raise TypeError('call() runs a Gio asynchronous method, not a coroutine: '
+                            'use run_async()')
+        if not callable(async_method):
+            raise TypeError('call() takes a Gio asynchronous method, not %r' % (async_method,))
+        shape = _Shape(async_method)
+        shape.check_options(options)
+        finish = _find_finish(async_method, shape, args, finish)
 
         failure = []
 
@@ -551,7 +934,7 @@ class Runner(AsyncRunner.Runner):
                     callback(source, result)
 
             try:
-                async_method(*args, op_cancellable, deliver_once)
+                shape.start(async_method, args, dict(options), op_cancellable, deliver_once)
             except BaseException as error:
                 # The call raises @error. End it now, unless it has ended.
                 failure.append(error)
@@ -560,7 +943,11 @@ class Runner(AsyncRunner.Runner):
 
         # Runner thread: start(runner, user_data, cancellable, callback).
         def start(runner, *rest):
-            _soon(runner, begin, rest[-2], rest[-1])
+            try:
+                _soon(runner, begin, rest[-2], rest[-1])
+            except BaseException as error:
+                failure.append(error)
+                return False    # the core ends the call
             return True
 
         try:
@@ -580,12 +967,20 @@ class Runner(AsyncRunner.Runner):
         context (clients and connections that bind to the thread-default
         context), or for a sequence of asynchronous steps. An exception
         raised by @fn is raised again here, with its own type and
-        traceback.
+        traceback. For a timeout or a cancellable, use `with_options()`:
+        all of @kwargs go to @fn.
 
         In the main thread, Ctrl-C raises `KeyboardInterrupt` at once; @fn
         itself runs on to its end on the runner thread. If the runner shuts
         down meanwhile, `GLib.Error` ``Gio.IOErrorEnum.CLOSED`` is raised.
+        A coroutine function is refused: use `run_async()`.
         """
+        return self._run(fn, args, kwargs, None, None)
+
+    def _run(self, fn, args, kwargs, cancellable, timeout):
+        _refuse_coroutine(fn, 'run')
+        if not callable(fn):
+            raise TypeError('run() takes a callable, not %r' % (fn,))
         outcome = []
 
         # Runner thread.
@@ -601,7 +996,7 @@ class Runner(AsyncRunner.Runner):
             _soon(runner, run_fn, task)
             return True
 
-        self._invoke(AsyncRunner.Runner.run_sync, function, None, None)
+        self._invoke(AsyncRunner.Runner.run_sync, function, cancellable, timeout)
         succeeded, value = outcome.pop()
         if succeeded:
             return value
@@ -614,10 +1009,10 @@ class Runner(AsyncRunner.Runner):
 __all__.append('Runner')
 
 
-def call(async_method, *args, cancellable=None, timeout=None, finish=None):
+def call(async_method, *args, cancellable=None, timeout=None, finish=None, **options):
     """`Runner.call()` on the default runner."""
     return Runner.get_default().call(async_method, *args, cancellable=cancellable,
-                                     timeout=timeout, finish=finish)
+                                     timeout=timeout, finish=finish, **options)
 
 
 def run(fn, *args, **kwargs):
@@ -625,4 +1020,9 @@ def run(fn, *args, **kwargs):
     return Runner.get_default().run(fn, *args, **kwargs)
 
 
-__all__ += ['call', 'run']
+def with_options(*, timeout=None, cancellable=None):
+    """`Runner.with_options()` on the default runner."""
+    return Runner.get_default().with_options(timeout=timeout, cancellable=cancellable)
+
+
+__all__ += ['call', 'run', 'with_options']

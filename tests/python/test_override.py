@@ -371,7 +371,7 @@ def test_module_level_call_and_run_use_the_default_runner(text_file):
 # --- 4. Runner() and the context manager ------------------------------------
 
 def test_runner_constructor_makes_a_new_runner():
-    r = AsyncRunner.Runner(timeout=250)
+    r = AsyncRunner.Runner(timeout=0.25)
     try:
         assert isinstance(r, AsyncRunner.Runner)
         assert r is not AsyncRunner.Runner.get_default()

@@ -20,11 +20,17 @@ module-level `call()` and `run()` use the default runner.
 
 While the calling thread waits, it releases the GIL and its own main
 context, if any, is not iterated. In the main thread, Ctrl-C (SIGINT)
-cancels the operation and raises `KeyboardInterrupt`: the SIGINT handler
-is called once the call has ended, and if it does not raise (asyncio.run()
-installs one that cancels the main task instead), the call raises
-`GLib.Error` ``Gio.IOErrorEnum.CANCELLED``. Calls from other threads are
-left alone, as Python delivers signals to the main thread only.
+cancels the operation, then calls the SIGINT handler once the call has
+ended: Python's default handler raises `KeyboardInterrupt`. A handler that
+does not raise makes the call raise `GLib.Error`
+``Gio.IOErrorEnum.CANCELLED``: so in a `GLib.MainLoop` callback (whose
+run() installs a handler that quits the loop) the call raises CANCELLED,
+the callback goes on, and ``loop.run()`` then raises `KeyboardInterrupt`;
+under asyncio.run() the main task is cancelled. Calls from other threads
+are left alone, as Python delivers signals to the main thread only.
+
+Times are in seconds everywhere in the override (``timeout=2.5``); None
+means no limit. The raw GObject property ``timeout`` is in milliseconds.
 
 Per-call timeouts and the Ctrl-C watch are served by one helper thread,
 started on first use, so that they work even while the runner thread is

@@ -229,3 +229,35 @@ def test_ctrl_c_in_asyncio_run_interrupts_the_program():
     assert code == int(Gio.IOErrorEnum.CANCELLED)
     assert elapsed < BOUND
     assert result['handler_restored']
+
+
+def test_ctrl_c_in_a_glib_main_loop_callback():
+    # GLib.MainLoop.run() installs a SIGINT handler that quits the loop: the
+    # call in the callback ends CANCELLED, the callback goes on, and run()
+    # then raises KeyboardInterrupt (as the README says).
+    result = run('''
+        op = Held()
+        loop = GLib.MainLoop()
+        seen = []
+
+        def callback():
+            try:
+                AsyncRunner.call(op.start_async)
+                seen.append('returned')
+            except GLib.Error as e:
+                seen.append(e.code)
+            seen.append('callback went on')
+            return GLib.SOURCE_REMOVE
+
+        GLib.idle_add(callback)
+        interrupt_when(op.started)
+        try:
+            loop.run()
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+        report(outcome=outcome, seen=seen)
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['seen'] == [int(Gio.IOErrorEnum.CANCELLED), 'callback went on']

@@ -41,6 +41,7 @@ as it is.
 """
 
 import atexit
+import collections
 import functools
 import importlib
 import inspect
@@ -93,7 +94,8 @@ def _drain(fd):
         data += chunk
 
 
-_raw_main_loop_run = get_introspection_module('GLib').MainLoop.run
+_GLib = get_introspection_module('GLib')
+_raw_main_loop_run = _GLib.MainLoop.run
 
 try:
     # GLib >= 2.80 moved it; PyGObject then warns about the old name.
@@ -164,8 +166,9 @@ class _SigintWatch:
             source.set_callback(cls._on_readable)
             source.attach(_Watchdog.get_context())
             cls.pid = os.getpid()
+        # The pipe is empty: end() drained it once the wakeup fd was put
+        # back, and only the main thread's signal handler writes to it.
         with cls.lock:
-            _drain(cls.read_fd)   # from before: not this call's
             cls.current = call
         return cls.write_fd
 
@@ -202,6 +205,10 @@ def _after_fork_in_child():
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
+
+# Cancellables of finished calls that nothing cancelled (list operations
+# are atomic under the GIL).
+_spare_cancellables = []
 
 # The main thread is inside a call that watches SIGINT (main thread only).
 _watching_sigint = False
@@ -262,9 +269,22 @@ class _Call:
         self._sigint_frame = None
 
         if self.watch_sigint or timeout is not None:
-            self.cancellable = Gio.Cancellable()
+            try:
+                self.cancellable = _spare_cancellables.pop()
+            except IndexError:
+                self.cancellable = Gio.Cancellable()
         else:
             self.cancellable = cancellable
+
+    def recycle(self):
+        """After close(): keeps the call's own cancellable for a later call
+        if nothing cancelled it (making one costs a quarter of a call). The
+        call and its operation are over, so nothing of theirs can see it
+        again."""
+        own = self.cancellable
+        if (own is not self.user_cancellable and len(_spare_cancellables) < 4
+                and not own.is_cancelled()):
+            _spare_cancellables.append(own)
 
     # Every step of open() is recorded before or as it takes effect, so
     # that close() undoes exactly what was done even if a signal handler
@@ -435,7 +455,7 @@ class _Shape:
     """
 
     __slots__ = ('cancellable', 'callback', 'names', 'order', 'aliases', 'gi_info',
-                 'finish_name', 'unbound', 'instance')
+                 'finish_name', 'unbound', 'instance', 'static', 'default_finish')
 
     def __init__(self, async_method):
         self.cancellable = None
@@ -448,8 +468,11 @@ class _Shape:
         self.finish_name = None
         name = getattr(async_method, '__name__', None)
 
+        self.static = None
+        self.default_finish = None
         info, self.instance, bound = _gi_function(async_method)
         if info is not None:
+            self.static = inspect.getattr_static(_gi_scope(info), info.get_name(), None)
             self.gi_info = info
             name = info.get_name()
             self.unbound = info.is_method() and not bound
@@ -505,6 +528,21 @@ class _Shape:
             base = name[:-len('_async')] if name.endswith('_async') else name
             self.finish_name = base + '_finish'
 
+    def bind(self, async_method):
+        """A copy of this cached shape of a GI function, for @async_method:
+        the same function, bound or not."""
+        shape = _Shape.__new__(_Shape)
+        for slot in _Shape.__slots__:
+            setattr(shape, slot, getattr(self, slot))
+        shape.gi_info = info = _gi_function_fast(async_method)[0]
+        func = getattr(async_method, '__func__', None)
+        if func is not None:
+            shape.instance, bound = async_method.__self__, True
+        else:
+            shape.instance, bound = None, async_method is not self.static
+        shape.unbound = info.is_method() and not bound
+        return shape
+
     def start(self, async_method, args, options, cancellable, callback):
         """Runner thread: starts the operation."""
         if self.callback is None:
@@ -530,6 +568,32 @@ class _Shape:
                 raise TypeError('%s() has no parameter %r' % (self.gi_info.get_name(), key))
             if key in (self.cancellable, self.callback) or self.aliases.get(key) == self.callback:
                 raise TypeError('pass the cancellable as cancellable=; the callback is the call\'s own')
+
+
+def _gi_function_fast(fn):
+    """(info, bound-or-not-known) of a GI function, (None, None) otherwise."""
+    func = getattr(fn, '__func__', None)
+    if isinstance(func, FunctionInfo):
+        return func, True
+    if isinstance(fn, FunctionInfo):
+        return fn, None
+    return None, None
+
+
+# _Shape of each GI function seen, by C symbol.
+_gi_shapes = {}
+
+
+def _shape_of(async_method):
+    """The _Shape of @async_method; cached for GI functions."""
+    info = _gi_function_fast(async_method)[0]
+    if info is None:
+        return _Shape(async_method)
+    symbol = info.get_symbol()
+    shape = _gi_shapes.get(symbol)
+    if shape is None:
+        shape = _gi_shapes[symbol] = _Shape(info)
+    return shape.bind(async_method)
 
 
 def _takes_async_result(info):
@@ -579,6 +643,11 @@ def _find_finish(async_method, shape, args, finish):
             return finish       # bound to its instance already
         return _bind_finish(finish, args, shape)
 
+    if info is not None and shape.default_finish is not None:
+        candidate = shape.default_finish
+        if not info.is_method():
+            return candidate
+        return _bind_finish(candidate, args, shape)
     if shape.finish_name is None:
         raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
     if info is None:
@@ -597,6 +666,9 @@ def _find_finish(async_method, shape, args, finish):
                                        or candidate_info.is_method() != info.is_method()):
         raise TypeError('%s() is not the finish function of %s(): pass finish='
                         % (shape.finish_name, info.get_name()))
+    cached = _gi_shapes.get(info.get_symbol())
+    if cached is not None:
+        cached.default_finish = candidate
     if not info.is_method():
         return candidate
     return _bind_finish(candidate, args, shape)
@@ -624,24 +696,129 @@ def _bind_finish(method, args, shape):
     return finish_on_source
 
 
-def _soon(runner, function, *args):
-    """Runner thread: calls ``function(*args)`` from an idle source, once the
-    function that the core is calling has returned.
+class _RunnerThread(threading.local):
+    """What the override keeps on each runner thread (runner thread only):
+    its pinned Python thread state and its pump.
 
-    The functions given to run_sync() and call_sync() only schedule the
-    work and return: the call's own timeout and Ctrl-C handling can then end
-    the call promptly even while the Python work runs, since the core makes
-    a caller wait for the function it gave only while that function runs.
+    PyGObject enters Python on a thread Python did not start with
+    PyGILState_Ensure(), which creates a thread state and destroys it on
+    the matching release: on a runner thread, for every call. Taking one
+    more, once, keeps the thread state alive between calls (entering
+    Python then only takes the GIL). It is given back when the runner is
+    shut down from Python; a runner stopped behind Python's back (its last
+    reference dropped in C) leaves it behind, as a daemon thread does.
     """
-    def dispatch(*unused):
-        function(*args)
-        return GLib.SOURCE_REMOVE
 
-    source = GLib.idle_source_new()
-    source.set_priority(GLib.PRIORITY_DEFAULT)
-    source.set_name('[AsyncRunner] Python')
-    source.set_callback(dispatch)
-    source.attach(runner.get_context())
+    pinned = False
+    pump = None
+
+
+_runner_thread = _RunnerThread()
+
+
+def _in_main_interpreter():
+    for name in ('_interpreters', '_xxsubinterpreters'):
+        try:
+            interpreters = importlib.import_module(name)
+        except ImportError:
+            continue
+        return interpreters.get_current() == interpreters.get_main()
+    return True
+
+
+# Python calls from the runner threads use PyGILState_*(), which serve the
+# main interpreter only. PyGObject >= 3.50 refuses to load in a
+# sub-interpreter; older ones load, and so would this: refuse.
+if not _in_main_interpreter():
+    raise ImportError('the AsyncRunner override works in the main interpreter only')
+
+try:
+    import ctypes
+    _PyGILState_Ensure = ctypes.pythonapi.PyGILState_Ensure
+    _PyGILState_Ensure.restype = ctypes.c_int
+    _PyGILState_Ensure.argtypes = []
+    _PyGILState_Release = ctypes.pythonapi.PyGILState_Release
+    _PyGILState_Release.restype = None
+    _PyGILState_Release.argtypes = [ctypes.c_int]
+    _PyGILState_LOCKED = 0
+except (ImportError, AttributeError):
+    _PyGILState_Ensure = None   # no ctypes: a thread state per call
+
+
+class _Pump:
+    """Runner thread: runs Python functions from one source on the runner's
+    context, once the function that the core is calling has returned.
+
+    The functions given to run_sync() and call_sync() only hand the work to
+    the pump and return: the call's own timeout and Ctrl-C handling can
+    then end the call promptly even while the Python work runs, since the
+    core makes a caller wait for the function it gave only while that
+    function runs. One source per runner thread, made ready with
+    g_source_set_ready_time() (a new source per call costs more than the
+    call); it may recurse, for calls nested on the runner thread.
+    """
+
+    __slots__ = ('queue', 'source')
+
+    def __init__(self, context):
+        self.queue = collections.deque()
+        # A timeout source that never expires: ready only when told to; once
+        # dispatched, it sets its next expiry itself.
+        source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
+        source.set_priority(GLib.PRIORITY_DEFAULT)
+        source.set_name('[AsyncRunner] Python')
+        source.set_can_recurse(True)
+        source.set_callback(self._dispatch)
+        source.attach(context)
+        self.source = source
+
+    def soon(self, function, *args):
+        self.queue.append((function, args))
+        self.source.set_ready_time(0)
+
+    def _dispatch(self, *unused):
+        queue = self.queue
+        while queue:
+            function, args = queue.popleft()
+            function(*args)
+        return GLib.SOURCE_CONTINUE
+
+
+def _pump(runner):
+    """Runner thread, in a Python callback: the runner thread's pump; pins
+    the thread state first."""
+    here = _runner_thread
+    pump = here.pump
+    if pump is None:
+        if _PyGILState_Ensure is not None and not here.pinned:
+            _PyGILState_Ensure()
+            here.pinned = True
+        pump = here.pump = _Pump(runner.get_context())
+    return pump
+
+
+def _unpin(*unused):
+    """Runner thread, in a Python callback: gives back the pinned thread
+    state, which the end of this callback then destroys."""
+    here = _runner_thread
+    if here.pinned:
+        here.pinned = False
+        here.pump = None
+        _PyGILState_Release(_PyGILState_LOCKED)
+    return GLib.SOURCE_REMOVE
+
+
+def _shutdown(runner):
+    """Shuts @runner down from Python (any thread): its thread gives back
+    its Python thread state while it drains."""
+    if _PyGILState_Ensure is not None:
+        try:
+            source = _GLib.idle_source_new()
+            source.set_callback(_unpin)
+            source.attach(runner.get_context())
+        except Exception:
+            pass    # then the thread state stays behind
+    AsyncRunner.Runner.shutdown(runner)
 
 
 # The runners made from Python, which the interpreter's exit stops.
@@ -654,7 +831,7 @@ def _shut_down_at_exit():
     finalizing interpreter no longer lets them (they hang or exit in the
     middle of GLib), and dispose would then wait for them forever."""
     for runner in list(_scoped_runners):
-        AsyncRunner.Runner.shutdown(runner)
+        _shutdown(runner)
 
 
 atexit.register(_shut_down_at_exit)
@@ -802,7 +979,7 @@ class Runner(AsyncRunner.Runner):
         except Exception:
             return  # never initialized
         if last and not sys.is_finalizing():
-            AsyncRunner.Runner.shutdown(self)
+            _shutdown(self)
 
     @property
     def timeout(self):
@@ -833,7 +1010,7 @@ class Runner(AsyncRunner.Runner):
         if self._is_default():
             raise RuntimeError('the default runner lives as long as the process; '
                                'use AsyncRunner.Runner() for one you can shut down')
-        AsyncRunner.Runner.shutdown(self)
+        _shutdown(self)
 
     def __enter__(self):
         if self._is_default():
@@ -869,6 +1046,8 @@ class Runner(AsyncRunner.Runner):
             finally:
                 call.close()
         call.deliver_sigint()
+        if error is None:
+            call.recycle()
         if error is not None:
             translated = call.translate(error)
             if translated is error:
@@ -921,7 +1100,7 @@ class Runner(AsyncRunner.Runner):
                             'use run_async()')
         if not callable(async_method):
             raise TypeError('call() takes a Gio asynchronous method, not %r' % (async_method,))
-        shape = _Shape(async_method)
+        shape = _shape_of(async_method)
         shape.check_options(options)
         finish = _find_finish(async_method, shape, args, finish)
 
@@ -950,7 +1129,7 @@ class Runner(AsyncRunner.Runner):
         # Runner thread: start(runner, user_data, cancellable, callback).
         def start(runner, *rest):
             try:
-                _soon(runner, begin, rest[-2], rest[-1])
+                _pump(runner).soon(begin, rest[-2], rest[-1])
             except BaseException as error:
                 failure.append(error)
                 return False    # the core ends the call
@@ -999,7 +1178,7 @@ class Runner(AsyncRunner.Runner):
 
         # Runner thread.
         def function(runner, task, *unused):
-            _soon(runner, run_fn, task)
+            _pump(runner).soon(run_fn, task)
             return True
 
         self._invoke(AsyncRunner.Runner.run_sync, function, cancellable, timeout)

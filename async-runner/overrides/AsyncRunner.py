@@ -40,13 +40,16 @@ The raw binding (`Runner.run_sync()`, `Runner.call_sync()`, ...) is left
 as it is.
 """
 
+import asyncio
 import atexit
 import collections
+import contextvars
 import functools
 import importlib
 import inspect
 import math
 import os
+import selectors
 import signal
 import sys
 import threading
@@ -711,6 +714,7 @@ class _RunnerThread(threading.local):
 
     pinned = False
     pump = None
+    loop = None     # the thread's asyncio loop (_RunnerLoop), made on first use
 
 
 _runner_thread = _RunnerThread()
@@ -801,6 +805,10 @@ def _unpin(*unused):
     """Runner thread, in a Python callback: gives back the pinned thread
     state, which the end of this callback then destroys."""
     here = _runner_thread
+    if here.loop is not None:
+        loop, here.loop = here.loop, None
+        if not loop._stepping:
+            loop.close()
     if here.pinned:
         here.pinned = False
         here.pump = None
@@ -819,6 +827,207 @@ def _shutdown(runner):
         except Exception:
             pass    # then the thread state stays behind
     AsyncRunner.Runner.shutdown(runner)
+
+
+# Python >= 3.12 (needed from 3.14 on, where the current task is per thread).
+_swap_current_task = getattr(asyncio.tasks, '_swap_current_task', None)
+
+
+class _Selector(selectors._BaseSelectorImpl):
+    """The selector of a `_RunnerLoop`: GLib fd sources on the runner's
+    context, one per registered file descriptor and direction (PyGObject
+    does not pass an fd source's condition to its callback). GLib polls;
+    select() only hands over what the sources saw."""
+
+    _CONDITIONS = (
+        (selectors.EVENT_READ, GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR),
+        (selectors.EVENT_WRITE, GLib.IOCondition.OUT | GLib.IOCondition.ERR),
+    )
+
+    def __init__(self, context):
+        super().__init__()
+        self.context = context
+        self.loop = None            # set by the loop
+        self.sources = {}           # fd -> its GLib sources
+        self.seen = {}              # fd -> selectors events since the last select()
+
+    def register(self, fileobj, events, data=None):
+        key = super().register(fileobj, events, data)
+        sources = []
+        for event, condition in self._CONDITIONS:
+            if events & event:
+                source = _fd_source_new(key.fd, condition)
+                source.set_callback(functools.partial(self._on_fd, key.fd, event))
+                source.set_name('[AsyncRunner] asyncio fd')
+                source.attach(self.context)
+                sources.append(source)
+        self.sources[key.fd] = sources
+        return key
+
+    def unregister(self, fileobj):
+        key = super().unregister(fileobj)
+        for source in self.sources.pop(key.fd, ()):
+            source.destroy()
+        self.seen.pop(key.fd, None)
+        return key
+
+    def _on_fd(self, fd, event, *unused):
+        self.seen[fd] = self.seen.get(fd, 0) | event
+        loop = self.loop
+        if loop is not None:
+            loop._step()
+        return GLib.SOURCE_CONTINUE
+
+    def select(self, timeout=None):
+        ready = []
+        seen, self.seen = self.seen, {}
+        for fd, events in seen.items():
+            key = self._fd_to_key.get(fd)
+            if key is not None and events & key.events:
+                ready.append((key, events & key.events))
+        return ready
+
+    def close(self):
+        for sources in self.sources.values():
+            for source in sources:
+                source.destroy()
+        self.sources.clear()
+        super().close()
+
+
+class _RunnerLoop(asyncio.SelectorEventLoop):
+    """An asyncio event loop that lives on a runner's GMainContext and is
+    driven by the runner thread's own iteration of that context: no thread
+    and no run_forever() of its own.
+
+    asyncio's `_run_once()` runs from GLib sources: an idle source when
+    callbacks are ready, a timeout source for the earliest `call_later()`,
+    one fd source per file descriptor (the selector's), the self-pipe
+    among them (`call_soon_threadsafe()`). While it runs, the loop is the
+    thread's running loop. Its clock is CLOCK_MONOTONIC, as GLib's is.
+    """
+
+    def __init__(self, context):
+        selector = _Selector(context)
+        self._context = context
+        self._soon_source = None
+        self._timer_source = None
+        self._stepping = False
+        super().__init__(selector)
+        selector.loop = self
+
+    def _call_soon(self, callback, args, context):
+        handle = super()._call_soon(callback, args, context)
+        if not self._stepping:
+            self._reschedule()
+        return handle
+
+    def call_at(self, when, callback, *args, context=None):
+        handle = super().call_at(when, callback, *args, context=context)
+        if not self._stepping:
+            self._reschedule()
+        return handle
+
+    def run_forever(self):
+        raise RuntimeError('this loop is driven by its runner: use run_async()')
+
+    def run_until_complete(self, future):
+        raise RuntimeError('this loop is driven by its runner: use run_async()')
+
+    def _step(self):
+        """Runner thread: runs what is ready, as one turn of run_forever()
+        would (a few turns while callbacks are ready)."""
+        if self._stepping or self.is_closed():
+            return      # a nested iteration inside this loop's own callback
+        previous = asyncio._get_running_loop()
+        outer_task = None
+        if previous is not None and previous is not self and _swap_current_task is not None:
+            # Nested in another loop's task: Python >= 3.14 keeps one
+            # current task per thread, which must step aside meanwhile.
+            outer_task = _swap_current_task(previous, None)
+        hooks = sys.get_asyncgen_hooks()
+        self._stepping = True
+        self._thread_id = threading.get_ident()
+        asyncio._set_running_loop(self)
+        sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook,
+                               finalizer=self._asyncgen_finalizer_hook)
+        try:
+            for turn in range(4):
+                self._run_once()
+                if not self._ready or self._stopping:
+                    break
+        finally:
+            self._stopping = False
+            sys.set_asyncgen_hooks(*hooks)
+            asyncio._set_running_loop(previous)
+            if outer_task is not None:
+                _swap_current_task(previous, outer_task)
+            self._thread_id = None if previous is not self else self._thread_id
+            self._stepping = False
+        self._reschedule()
+
+    def _reschedule(self):
+        """Arms the sources for the next turn: now if callbacks are ready,
+        else at the earliest timer."""
+        if self.is_closed():
+            return
+        if self._ready:
+            if self._soon_source is None:
+                source = _GLib.idle_source_new()
+                source.set_priority(GLib.PRIORITY_DEFAULT)
+                source.set_name('[AsyncRunner] asyncio ready')
+                source.set_callback(self._on_soon)
+                source.attach(self._context)
+                self._soon_source = source
+            return
+        if self._scheduled:
+            when = self._scheduled[0]._when
+            if self._timer_source is None:
+                source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
+                source.set_priority(GLib.PRIORITY_DEFAULT)
+                source.set_name('[AsyncRunner] asyncio timer')
+                source.set_callback(self._on_timer)
+                source.attach(self._context)
+                self._timer_source = source
+            # asyncio's clock and GLib's are both CLOCK_MONOTONIC.
+            self._timer_source.set_ready_time(max(0, math.ceil(when * 1e6)))
+        elif self._timer_source is not None:
+            self._timer_source.set_ready_time(-1)
+
+    def _on_soon(self, *unused):
+        self._soon_source = None
+        self._step()
+        return GLib.SOURCE_REMOVE
+
+    def _on_timer(self, *unused):
+        # Removed, not continued: GLib would rearm a continued timeout
+        # source after this callback, over the time set in it.
+        self._timer_source = None
+        self._step()
+        return GLib.SOURCE_REMOVE
+
+    def close(self):
+        if self.is_closed():
+            return
+        super().close()
+        for source in (self._soon_source, self._timer_source):
+            if source is not None:
+                source.destroy()
+        self._soon_source = self._timer_source = None
+
+
+def _loop_of_thread(runner):
+    """Runner thread: the asyncio loop for a new run_async(): the thread's
+    own, or a fresh one for a run nested in one of the thread's loop's
+    callbacks (asyncio runs no loop inside itself)."""
+    here = _runner_thread
+    loop = here.loop
+    if loop is None or loop.is_closed():
+        _pump(runner)   # pins the thread state, which keeps the loop
+        loop = here.loop = _RunnerLoop(runner.get_context())
+    if loop._stepping:
+        return _RunnerLoop(runner.get_context()), True
+    return loop, False
 
 
 # The runners made from Python, which the interpreter's exit stops.
@@ -921,6 +1130,15 @@ class _WithOptions:
         """`Runner.call()` with these options."""
         return self.runner.call(async_method, *args, cancellable=self.cancellable,
                                 timeout=self.timeout, finish=finish, **options)
+
+    def run_async(self, awaitable):
+        """`Runner.run_async()` with these options."""
+        return self.runner._run_async(awaitable, self.cancellable, self.timeout)
+
+    def iterate(self, async_iterable):
+        """`Runner.iterate()` with these options."""
+        return self.runner.iterate(async_iterable, timeout=self.timeout,
+                                   cancellable=self.cancellable)
 
     def with_options(self, *, timeout=_UNSET, cancellable=_UNSET):
         """These options, some replaced."""
@@ -1191,6 +1409,107 @@ class Runner(AsyncRunner.Runner):
             del value
 
 
+    def run_async(self, awaitable, *, timeout=None, cancellable=None):
+        """Runs @awaitable (a coroutine, task-like or any awaitable) to
+        completion on an asyncio event loop that lives on the runner's
+        main context, and returns its result or raises its exception.
+
+        Inside, asyncio's awaitables (``asyncio.sleep()``, ``gather()``,
+        queues, ``run_in_executor()``, sockets, subprocesses) and Gio's
+        (``await AsyncRunner.wrap(f.load_contents_async)``) mix. The
+        caller's contextvars are copied in. A timeout (seconds), the
+        cancellable or Ctrl-C (main thread) ends the call as `call()`
+        does and cancels the asyncio task, which sees
+        `asyncio.CancelledError` and may clean up. Called on the runner
+        thread itself (from a coroutine or a callback there), it runs
+        @awaitable in a nested iteration.
+        """
+        return self._run_async(awaitable, cancellable, timeout)
+
+    def _run_async(self, awaitable, cancellable, timeout):
+        if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
+            raise TypeError('run_async() takes an awaitable: call %s() to get one'
+                            % (awaitable.__qualname__,))
+        if not inspect.isawaitable(awaitable):
+            raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
+                            'for a plain callable use run()' % (awaitable,))
+        context = contextvars.copy_context()
+        outcome = []
+
+        # Runner thread, from the loop.
+        async def main(task):
+            try:
+                outcome.append((True, await awaitable))
+            except BaseException as error:
+                outcome.append((False, error))
+            finally:
+                task.return_value(True)
+
+        # Runner thread.
+        def begin(task):
+            try:
+                loop, private = _loop_of_thread(self)
+                asyncio_task = loop.create_task(main(task), context=context)
+            except BaseException as error:
+                if inspect.iscoroutine(awaitable):
+                    awaitable.close()
+                outcome.append((False, error))
+                task.return_value(True)
+                return
+            if private:
+                asyncio_task.add_done_callback(lambda unused: loop.close())
+            op_cancellable = task.get_cancellable()
+            if op_cancellable is not None:
+                # The call ended early (timeout, cancellable, Ctrl-C,
+                # shutdown): cancel the asyncio task, from any thread.
+                def on_cancelled(unused):
+                    try:
+                        loop.call_soon_threadsafe(asyncio_task.cancel)
+                    except RuntimeError:
+                        pass    # the loop is closed: the task is over
+                GObject.Object.connect(op_cancellable, 'cancelled', on_cancelled)
+                if op_cancellable.is_cancelled():
+                    asyncio_task.cancel()
+
+        # Runner thread.
+        def function(runner, task, *unused):
+            _pump(runner).soon(begin, task)
+            return True
+
+        try:
+            self._invoke(AsyncRunner.Runner.run_sync, function, cancellable, timeout)
+        except BaseException:
+            if inspect.iscoroutine(awaitable) and not outcome:
+                pass    # it runs on, cancelled, on the runner thread
+            raise
+        succeeded, value = outcome.pop()
+        if succeeded:
+            return value
+        try:
+            raise value
+        finally:
+            del value
+
+    def iterate(self, async_iterable, *, timeout=None, cancellable=None):
+        """A synchronous iterator over @async_iterable (an async generator or
+        async iterator), one `run_async()` per item with these options; it
+        closes the generator (``aclose()``) when the loop over it stops
+        early."""
+        iterator = async_iterable.__aiter__()
+        finished = False
+        try:
+            while True:
+                try:
+                    item = self._run_async(_anext(iterator), cancellable, timeout)
+                except StopAsyncIteration:
+                    finished = True
+                    return
+                yield item
+        finally:
+            aclose = getattr(iterator, 'aclose', None)
+            if not finished and aclose is not None:
+                self._run_async(aclose(), cancellable, timeout)
+
 __all__.append('Runner')
 
 
@@ -1211,3 +1530,81 @@ def with_options(*, timeout=None, cancellable=None):
 
 
 __all__ += ['call', 'run', 'with_options']
+
+
+async def _anext(iterator):
+    return await iterator.__anext__()
+
+
+def wrap(async_method, *args, finish=None, **options):
+    """An awaitable of a Gio asynchronous method, for a coroutine that runs
+    in `run_async()` (or any asyncio loop on a thread that iterates the
+    thread-default main context): ``await AsyncRunner.wrap(f.load_contents_async)``
+    returns what `call()` would. The method starts at once, on the calling
+    thread; cancelling the awaiting task cancels the operation. Arguments
+    as for `call()`.
+    """
+    if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
+        raise TypeError('wrap() takes a Gio asynchronous method, not a coroutine: await it')
+    shape = _shape_of(async_method)
+    shape.check_options(options)
+    finish = _find_finish(async_method, shape, args, finish)
+    return _wrapped(async_method, shape, args, options, finish)
+
+
+async def _wrapped(async_method, shape, args, options, finish):
+    future = asyncio.get_running_loop().create_future()
+    cancellable = Gio.Cancellable()
+
+    def callback(source, result, *unused):
+        if future.done():
+            return
+        try:
+            future.set_result(finish(result))
+        except BaseException as error:
+            future.set_exception(error)
+
+    shape.start(async_method, args, dict(options), cancellable, callback)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        cancellable.cancel()
+        raise
+
+
+def sync(coroutine_function=None, *, runner=None):
+    """Turns an ``async def`` function into a plain one that runs it with
+    `run_async()` (on @runner, or the default runner) and returns its
+    result; the name and docstring are kept::
+
+        @AsyncRunner.sync
+        async def fetch(path):
+            ...
+        data = fetch('/etc/os-release')
+    """
+    def decorate(fn):
+        if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
+            raise TypeError('sync() takes an async def function, not %r' % (fn,))
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return (runner or Runner.get_default()).run_async(fn(*args, **kwargs))
+        return wrapper
+
+    if coroutine_function is None:
+        return decorate
+    return decorate(coroutine_function)
+
+
+def run_async(awaitable, *, timeout=None, cancellable=None):
+    """`Runner.run_async()` on the default runner."""
+    return Runner.get_default().run_async(awaitable, timeout=timeout, cancellable=cancellable)
+
+
+def iterate(async_iterable, *, timeout=None, cancellable=None):
+    """`Runner.iterate()` on the default runner."""
+    return Runner.get_default().iterate(async_iterable, timeout=timeout,
+                                        cancellable=cancellable)
+
+
+__all__ += ['run_async', 'iterate', 'wrap', 'sync']

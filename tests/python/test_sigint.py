@@ -261,3 +261,34 @@ def test_ctrl_c_in_a_glib_main_loop_callback():
 
     assert result['outcome'] == 'KeyboardInterrupt'
     assert result['seen'] == [int(Gio.IOErrorEnum.CANCELLED), 'callback went on']
+
+
+def test_ctrl_c_during_run_async_cancels_the_task():
+    result = run('''
+        import asyncio
+        entered = threading.Event()
+        cleaned = threading.Event()
+
+        async def main():
+            try:
+                entered.set()
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cleaned.set()
+                raise
+
+        interrupt_when(entered)
+        try:
+            AsyncRunner.run_async(main())
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+            elapsed = time.monotonic() - sent[0]
+        report(outcome=outcome, elapsed=elapsed, cleaned=cleaned.wait(10),
+               after=AsyncRunner.run_async(asyncio.sleep(0, 'next')))
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['elapsed'] < BOUND
+    assert result['cleaned']
+    assert result['after'] == 'next'

@@ -910,6 +910,9 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
     def __init__(self, context):
         selector = _Selector(context)
         self._context = context
+        # Runner thread only, as every field below: other threads wake the
+        # loop through call_soon_threadsafe()'s self-pipe.
+        self._runner_ident = threading.get_ident()
         self._soon_source = None
         self._timer_source = None
         self._stepping = False
@@ -918,13 +921,13 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
 
     def _call_soon(self, callback, args, context):
         handle = super()._call_soon(callback, args, context)
-        if not self._stepping:
+        if not self._stepping and threading.get_ident() == self._runner_ident:
             self._reschedule()
         return handle
 
     def call_at(self, when, callback, *args, context=None):
         handle = super().call_at(when, callback, *args, context=context)
-        if not self._stepping:
+        if not self._stepping and threading.get_ident() == self._runner_ident:
             self._reschedule()
         return handle
 
@@ -967,8 +970,9 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         self._reschedule()
 
     def _reschedule(self):
-        """Arms the sources for the next turn: now if callbacks are ready,
-        else at the earliest timer."""
+        """Runner thread: arms the sources for the next turn: now if
+        callbacks are ready, else at the earliest timer."""
+        assert threading.get_ident() == self._runner_ident
         if self.is_closed():
             return
         if self._ready:
@@ -1471,16 +1475,22 @@ class Runner(AsyncRunner.Runner):
                 if op_cancellable.is_cancelled():
                     asyncio_task.cancel()
 
-        # Runner thread.
+        handed_over = []
+
+        # Runner thread; the caller waits while it runs.
         def function(runner, task, *unused):
+            handed_over.append(True)
             _pump(runner).soon(begin, task)
             return True
 
         try:
             self._invoke(AsyncRunner.Runner.run_sync, function, cancellable, timeout)
         except BaseException:
-            if inspect.iscoroutine(awaitable) and not outcome:
-                pass    # it runs on, cancelled, on the runner thread
+            # Ended before the runner took it (an early timeout, say): close
+            # the coroutine, which would otherwise never be awaited. Once
+            # taken, it runs on, cancelled, on the runner thread.
+            if not handed_over and inspect.iscoroutine(awaitable):
+                awaitable.close()
             raise
         succeeded, value = outcome.pop()
         if succeeded:

@@ -358,3 +358,27 @@ def test_loop_is_not_run_by_hand(runner):
         return loop.is_running()
 
     assert runner.run_async(main()) is True
+
+
+# Other threads wake the loop through its self-pipe only: a wake-up is never
+# lost, however they interleave with the runner thread.
+def test_many_wake_ups_from_other_threads(runner):
+    async def main():
+        loop = asyncio.get_running_loop()
+        for i in range(300):
+            future = loop.create_future()
+            threading.Thread(target=loop.call_soon_threadsafe,
+                             args=(future.set_result, i)).start()
+            assert await future == i
+        return 'all woken'
+
+    assert runner.run_async(main()) == 'all woken'
+
+
+# The sequence that lost a wake-up: a timeout cancels the task from the
+# watchdog thread, then the next run sleeps on a timer.
+def test_timeouts_then_timers(runner):
+    for i in range(30):
+        with pytest.raises(GLib.Error):
+            runner.run_async(asyncio.sleep(DEADLINE), timeout=0.001)
+        assert runner.run_async(asyncio.sleep(0.001, i)) == i

@@ -306,7 +306,11 @@ class _Call:
             if self.user_cancellable.is_cancelled():
                 own.cancel()
 
-        if self.timeout is not None:
+        if self.timeout == 0:
+            # Already expired: the call ends before it starts, every time.
+            self.timed_out = True
+            self.cancellable.cancel()
+        elif self.timeout is not None:
             ms = self.timeout * 1000
             ms = _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else math.ceil(ms)
             self._timeout_source = GLib.timeout_source_new(ms)

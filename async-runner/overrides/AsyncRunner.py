@@ -1353,13 +1353,26 @@ class Runner(AsyncRunner.Runner):
                     Gio.Task.new(None, op_cancellable, deliver_once).return_boolean(False)
 
         # Runner thread: start(runner, user_data, cancellable, callback).
-        def start(runner, *rest):
-            try:
-                _pump(runner).soon(begin, rest[-2], rest[-1])
-            except BaseException as error:
-                failure.append(error)
-                return False    # the core ends the call
-            return True
+        # A GI function starts at once and hands the core's own callback to
+        # C (no Python on the way back); it cannot call back and then
+        # raise. A Python method runs from the pump (it may take its time:
+        # a timeout must still end the call), its callback checked.
+        if shape.gi_info is not None:
+            def start(runner, *rest):
+                try:
+                    shape.start(async_method, args, dict(options), rest[-2], rest[-1])
+                except BaseException as error:
+                    failure.append(error)
+                    return False    # not started: the core ends the call
+                return True
+        else:
+            def start(runner, *rest):
+                try:
+                    _pump(runner).soon(begin, rest[-2], rest[-1])
+                except BaseException as error:
+                    failure.append(error)
+                    return False    # the core ends the call
+                return True
 
         try:
             result = self._invoke(AsyncRunner.Runner.call_sync, start, cancellable, timeout)

@@ -20,11 +20,17 @@ module-level `call()` and `run()` use the default runner.
 
 While the calling thread waits, it releases the GIL and its own main
 context, if any, is not iterated. In the main thread, Ctrl-C (SIGINT)
-cancels the operation and raises `KeyboardInterrupt`: the SIGINT handler
-is called once the call has ended, and if it does not raise (asyncio.run()
-installs one that cancels the main task instead), the call raises
-`GLib.Error` ``Gio.IOErrorEnum.CANCELLED``. Calls from other threads are
-left alone, as Python delivers signals to the main thread only.
+cancels the operation, then calls the SIGINT handler once the call has
+ended: Python's default handler raises `KeyboardInterrupt`. A handler that
+does not raise makes the call raise `GLib.Error`
+``Gio.IOErrorEnum.CANCELLED``: so in a `GLib.MainLoop` callback (whose
+run() installs a handler that quits the loop) the call raises CANCELLED,
+the callback goes on, and ``loop.run()`` then raises `KeyboardInterrupt`;
+under asyncio.run() the main task is cancelled. Calls from other threads
+are left alone, as Python delivers signals to the main thread only.
+
+Times are in seconds everywhere in the override (``timeout=2.5``); None
+means no limit. The raw GObject property ``timeout`` is in milliseconds.
 
 Per-call timeouts and the Ctrl-C watch are served by one helper thread,
 started on first use, so that they work even while the runner thread is
@@ -36,12 +42,20 @@ only convert what PyGObject cannot put in a `GObject.Value` (None, large
 ints, bytes, lists of str) and take a timeout, like `call()`.
 """
 
+import asyncio
+import atexit
+import collections
+import contextvars
 import functools
 import importlib
+import inspect
 import math
 import os
+import selectors
 import signal
+import sys
 import threading
+import weakref
 
 try:
     # The signal module's wrappers convert to and from enums on every call.
@@ -51,7 +65,9 @@ except ImportError:
 
 from gi.repository import GLib, GObject, Gio
 
-from .._gi import FunctionInfo
+from .._gi import CallbackInfo, FunctionInfo
+from .._gi import Direction as GIDirection
+from .._gi import TypeTag as GITypeTag
 from ..module import get_introspection_module
 from ..overrides import override
 
@@ -61,6 +77,9 @@ __all__ = []
 
 # GLib timeouts are a guint of milliseconds.
 _MAX_TIMEOUT_MS = 0xFFFFFFFF
+
+# An argument not given.
+_UNSET = object()
 
 # Restoring a wakeup fd: the previous owner's warn_on_full_buffer setting
 # cannot be read back; asyncio (the usual owner) sets it to False.
@@ -80,7 +99,14 @@ def _drain(fd):
         data += chunk
 
 
-_raw_main_loop_run = get_introspection_module('GLib').MainLoop.run
+_GLib = get_introspection_module('GLib')
+_raw_main_loop_run = _GLib.MainLoop.run
+
+try:
+    # GLib >= 2.80 moved it; PyGObject then warns about the old name.
+    _fd_source_new = get_introspection_module('GLibUnix').fd_source_new
+except Exception:  # no GLibUnix typelib (gi.RepositoryError), or no function
+    _fd_source_new = GLib.unix_fd_source_new
 
 
 class _Watchdog:
@@ -141,12 +167,13 @@ class _SigintWatch:
             cls.read_fd, cls.write_fd = os.pipe()
             os.set_blocking(cls.read_fd, False)
             os.set_blocking(cls.write_fd, False)
-            source = GLib.unix_fd_source_new(cls.read_fd, GLib.IOCondition.IN)
+            source = _fd_source_new(cls.read_fd, GLib.IOCondition.IN)
             source.set_callback(cls._on_readable)
             source.attach(_Watchdog.get_context())
             cls.pid = os.getpid()
+        # The pipe is empty: end() drained it once the wakeup fd was put
+        # back, and only the main thread's signal handler writes to it.
         with cls.lock:
-            _drain(cls.read_fd)   # from before: not this call's
             cls.current = call
         return cls.write_fd
 
@@ -184,6 +211,10 @@ def _after_fork_in_child():
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+# Cancellables of finished calls that nothing cancelled (list operations
+# are atomic under the GIL).
+_spare_cancellables = []
+
 # The main thread is inside a call that watches SIGINT (main thread only).
 _watching_sigint = False
 
@@ -218,9 +249,17 @@ class _Call:
     everything is put back.
     """
 
+    @staticmethod
+    def check_timeout(timeout):
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError('timeout is a number of seconds or None')
+        if not timeout >= 0:
+            raise ValueError('timeout must be None or a number of seconds >= 0 '
+                             '(0: already expired)')
+
     def __init__(self, cancellable, timeout):
-        if timeout is not None and not timeout >= 0:
-            raise ValueError('timeout must be None or a number of seconds >= 0')
+        if timeout is not None:
+            self.check_timeout(timeout)
 
         self.user_cancellable = cancellable
         self.timeout = timeout
@@ -235,9 +274,22 @@ class _Call:
         self._sigint_frame = None
 
         if self.watch_sigint or timeout is not None:
-            self.cancellable = Gio.Cancellable()
+            try:
+                self.cancellable = _spare_cancellables.pop()
+            except IndexError:
+                self.cancellable = Gio.Cancellable()
         else:
             self.cancellable = cancellable
+
+    def recycle(self):
+        """After close(): keeps the call's own cancellable for a later call
+        if nothing cancelled it (making one costs a quarter of a call). The
+        call and its operation are over, so nothing of theirs can see it
+        again."""
+        own = self.cancellable
+        if (own is not self.user_cancellable and len(_spare_cancellables) < 4
+                and not own.is_cancelled()):
+            _spare_cancellables.append(own)
 
     # Every step of open() is recorded before or as it takes effect, so
     # that close() undoes exactly what was done even if a signal handler
@@ -256,7 +308,11 @@ class _Call:
             if self.user_cancellable.is_cancelled():
                 own.cancel()
 
-        if self.timeout is not None:
+        if self.timeout == 0:
+            # Already expired: the call ends before it starts, every time.
+            self.timed_out = True
+            self.cancellable.cancel()
+        elif self.timeout is not None:
             ms = self.timeout * 1000
             ms = _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else math.ceil(ms)
             self._timeout_source = GLib.timeout_source_new(ms)
@@ -350,41 +406,717 @@ class _Call:
         return error
 
 
-def _finish_by_name(async_method):
-    """Finds the ``*_finish`` function that matches @async_method.
+def _gi_type(arg):
+    """The TypeInfo of the GI argument @arg (its name changed in PyGObject)."""
+    getter = getattr(arg, 'get_type_info', None) or arg.get_type
+    return getter()
 
-    Returns a function of the result. Raises TypeError when there is none
-    to find: the caller must pass ``finish=``.
+
+def _gi_interface(arg):
+    """(namespace, name, info) of the interface type of @arg, or None."""
+    type_info = _gi_type(arg)
+    if type_info.get_tag() != GITypeTag.INTERFACE:
+        return None
+    info = type_info.get_interface()
+    return info.get_namespace(), info.get_name(), info
+
+
+def _gi_closure_and_destroy(arg):
+    """The indices of the user data and destroy notify of the GI argument
+    @arg (-1: none); the methods were renamed in PyGObject 3.52."""
+    if hasattr(arg, 'get_closure_index'):
+        return arg.get_closure_index(), arg.get_destroy_index()
+    return arg.get_closure(), arg.get_destroy()
+
+
+def _gi_scope(info):
+    """The Python object that holds the GI function @info: its class,
+    interface or struct, or its namespace's module."""
+    namespace = importlib.import_module('gi.repository.' + info.get_namespace())
+    container = info.get_container()
+    return namespace if container is None else getattr(namespace, container.get_name())
+
+
+def _gi_function(fn):
+    """(info, instance, bound) for a GI function @fn: PyGObject >= 3.52
+    binds a method as a Python method (its instance known); older ones
+    give a FunctionInfo bound or not (its instance hidden). (None, None,
+    False) for anything else."""
+    func = getattr(fn, '__func__', None)
+    if isinstance(func, FunctionInfo):
+        return func, fn.__self__, True
+    if isinstance(fn, FunctionInfo):
+        bound = (fn.is_method()
+                 and fn is not inspect.getattr_static(_gi_scope(fn), fn.get_name(), None))
+        return fn, None, bound
+    return None, None, False
+
+
+class _Shape:
+    """How to start one asynchronous method, and how to finish it.
+
+    For a GI function: the names of its cancellable and callback
+    parameters, taken from its GI signature (they are not always last:
+    ``Gio.File.copy_async`` has a progress callback between them), and its
+    other parameters. For a Python callable: its ``cancellable`` and
+    ``callback`` parameters if it names them so, else the last two
+    positions.
     """
-    name = getattr(async_method, '__name__', '')
-    if not name.endswith('_async'):
-        raise TypeError('%r is not named *_async: pass finish=' % (async_method,))
-    finish_name = name[:-len('_async')] + '_finish'
 
-    # A Python bound method.
-    owner = getattr(async_method, '__self__', None)
-    if owner is not None:
-        return getattr(owner, finish_name)
+    __slots__ = ('cancellable', 'callback', 'names', 'order', 'aliases', 'gi_info',
+                 'finish_name', 'unbound', 'instance', 'static', 'default_finish')
 
-    # A GI function: bound or unbound method, static method, module function.
-    if isinstance(async_method, FunctionInfo):
-        if async_method.is_method():
-            # The instance is not reachable from a bound GI method; the
-            # result's source object is that instance.
-            def finish_method(result):
-                source = result.get_source_object()
-                if source is None:
-                    raise TypeError('%s: the result has no source object: pass finish='
-                                    % (name,))
-                return getattr(source, finish_name)(result)
-            return finish_method
+    def __init__(self, async_method):
+        self.cancellable = None
+        self.callback = None
+        self.names = None
+        self.order = []         # GI: (name, nullable) of each Python parameter
+        self.aliases = {}
+        self.unbound = False
+        self.gi_info = None
+        self.finish_name = None
+        name = getattr(async_method, '__name__', None)
 
-        namespace = importlib.import_module('gi.repository.' + async_method.get_namespace())
-        container = async_method.get_container()
-        scope = namespace if container is None else getattr(namespace, container.get_name())
-        return getattr(scope, finish_name)
+        self.static = None
+        self.default_finish = None
+        info, self.instance, bound = _gi_function(async_method)
+        if info is not None:
+            self.static = inspect.getattr_static(_gi_scope(info), info.get_name(), None)
+            self.gi_info = info
+            name = info.get_name()
+            self.unbound = info.is_method() and not bound
+            self.names = set()
+            closures = []
+            hidden = set()
+            arguments = info.get_arguments()
+            for index, arg in enumerate(arguments):
+                # A callback's user data and destroy notify: not in Python.
+                interface = _gi_interface(arg)
+                if interface is not None and isinstance(interface[2], CallbackInfo):
+                    for other in _gi_closure_and_destroy(arg):
+                        if other >= 0 and other != index:
+                            hidden.add(other)
+            for index, arg in enumerate(arguments):
+                if index in hidden or arg.get_direction() == GIDirection.OUT:
+                    continue
+                arg_name = arg.get_name()
+                self.names.add(arg_name)
+                self.order.append((arg_name, arg.may_be_null()))
+                interface = _gi_interface(arg)
+                if interface is None:
+                    continue
+                if interface[:2] == ('Gio', 'Cancellable') and self.cancellable is None:
+                    self.cancellable = arg_name
+                elif interface[:2] == ('Gio', 'AsyncReadyCallback'):
+                    self.callback = arg_name
+                elif interface[:2] == ('GObject', 'Closure'):
+                    closures.append(arg_name)
+            if self.callback is None and closures:
+                # A function taking GClosures (g_file_copy_async_with_closures,
+                # renamed copy_async): the ready callback is the last.
+                ready = [c for c in closures if 'ready' in c]
+                self.callback = (ready or closures)[-1]
+            if self.cancellable is None or self.callback is None:
+                raise TypeError('%s() takes no cancellable or no GAsyncReadyCallback: '
+                                'it is not a Gio asynchronous method' % (name,))
+            # Keyword names that hold on every PyGObject: a closure-taking
+            # variant's "progress_callback_closure" is also "progress_callback".
+            for arg_name in self.names:
+                if arg_name.endswith('_closure'):
+                    self.aliases[arg_name[:-len('_closure')]] = arg_name
+        else:
+            try:
+                parameters = inspect.signature(async_method).parameters
+            except (TypeError, ValueError):
+                parameters = {}
+            if 'cancellable' in parameters and 'callback' in parameters:
+                self.cancellable = 'cancellable'
+                self.callback = 'callback'
 
-    raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
+        if name:
+            base = name[:-len('_async')] if name.endswith('_async') else name
+            self.finish_name = base + '_finish'
+
+    def bind(self, async_method):
+        """A copy of this cached shape of a GI function, for @async_method:
+        the same function, bound or not."""
+        shape = _Shape.__new__(_Shape)
+        for slot in _Shape.__slots__:
+            setattr(shape, slot, getattr(self, slot))
+        shape.gi_info = info = _gi_function_fast(async_method)[0]
+        func = getattr(async_method, '__func__', None)
+        if func is not None:
+            shape.instance, bound = async_method.__self__, True
+        else:
+            shape.instance, bound = None, async_method is not self.static
+        shape.unbound = info.is_method() and not bound
+        return shape
+
+    def start(self, async_method, args, options, cancellable, callback):
+        """Runner thread: starts the operation."""
+        if self.callback is None:
+            return async_method(*args, cancellable, callback, **options)
+        if self.aliases and options:
+            options = {self.aliases.get(k, k) if k not in self.names else k: v
+                       for k, v in options.items()}
+        options[self.cancellable] = cancellable
+        options[self.callback] = callback
+        # PyGObject has no default for a nullable parameter followed by a
+        # required one (copy_async's progress callback on 3.50): say None.
+        for name, nullable in self.order[len(args) - self.unbound:]:
+            if nullable and name not in options:
+                options[name] = None
+        return async_method(*args, **options)
+
+    def check_options(self, options):
+        """Refuses keyword arguments the method does not take, before the call."""
+        if self.names is None:
+            return
+        for key in options:
+            if key not in self.names and self.aliases.get(key) not in self.names:
+                raise TypeError('%s() has no parameter %r' % (self.gi_info.get_name(), key))
+            if key in (self.cancellable, self.callback) or self.aliases.get(key) == self.callback:
+                raise TypeError('pass the cancellable as cancellable=; the callback is the call\'s own')
+
+
+def _gi_function_fast(fn):
+    """(info, bound-or-not-known) of a GI function, (None, None) otherwise."""
+    func = getattr(fn, '__func__', None)
+    if isinstance(func, FunctionInfo):
+        return func, True
+    if isinstance(fn, FunctionInfo):
+        return fn, None
+    return None, None
+
+
+# _Shape of each GI function seen, by C symbol.
+_gi_shapes = {}
+
+
+def _shape_of(async_method):
+    """The _Shape of @async_method; cached for GI functions."""
+    info = _gi_function_fast(async_method)[0]
+    if info is None:
+        return _Shape(async_method)
+    symbol = info.get_symbol()
+    shape = _gi_shapes.get(symbol)
+    if shape is None:
+        shape = _gi_shapes[symbol] = _Shape(info)
+    return shape.bind(async_method)
+
+
+def _takes_async_result(info):
+    for arg in info.get_arguments():
+        interface = _gi_interface(arg)
+        if interface is not None and interface[:2] == ('Gio', 'AsyncResult'):
+            return True
+    return False
+
+
+def _find_finish(async_method, shape, args, finish):
+    """Returns a function of the result that finishes @async_method: @finish
+    if given (checked when both are GI functions), else the function found
+    by name (``X_async`` or ``X`` -> ``X_finish``) beside it.
+
+    Raises TypeError when there is none to find or @finish does not belong
+    to @async_method, before anything runs.
+    """
+    info = shape.gi_info
+
+    if finish is not None:
+        if not callable(finish):
+            raise TypeError('finish must be callable')
+        finish_info, _, finish_bound = _gi_function(finish)
+        if finish_info is None:
+            return finish       # a Python function: trusted
+        if not _takes_async_result(finish_info):
+            raise TypeError('finish=%s() takes no Gio.AsyncResult: it is not a finish function'
+                            % (finish_info.get_name(),))
+        if info is None:
+            return finish
+        if finish_info.is_method() != info.is_method():
+            raise TypeError('finish=%s() does not belong to %s(): one is a method, '
+                            'the other is not' % (finish_info.get_name(), info.get_name()))
+        if not info.is_method():
+            if finish_info.get_namespace() != info.get_namespace():
+                raise TypeError('finish=%s() does not belong to %s()'
+                                % (finish_info.get_name(), info.get_name()))
+            return finish
+        owner, finish_owner = _gi_scope(info), _gi_scope(finish_info)
+        if not (isinstance(owner, type) and isinstance(finish_owner, type)
+                and issubclass(owner, finish_owner)):
+            raise TypeError('finish=%s.%s() does not belong to %s.%s()'
+                            % (finish_owner.__name__, finish_info.get_name(),
+                               owner.__name__, info.get_name()))
+        if finish_bound:
+            return finish       # bound to its instance already
+        return _bind_finish(finish, args, shape)
+
+    if info is not None and shape.default_finish is not None:
+        candidate = shape.default_finish
+        if not info.is_method():
+            return candidate
+        return _bind_finish(candidate, args, shape)
+    if shape.finish_name is None:
+        raise TypeError('cannot find the finish function of %r: pass finish=' % (async_method,))
+    if info is None:
+        owner = getattr(async_method, '__self__', None)
+        candidate = getattr(owner, shape.finish_name, None) if owner is not None else None
+        if candidate is None:
+            raise TypeError('%r has no %s() beside it: pass finish='
+                            % (async_method, shape.finish_name))
+        return candidate
+    candidate = getattr(_gi_scope(info), shape.finish_name, None)
+    if candidate is None:
+        raise TypeError('%s() has no %s() beside it: pass finish='
+                        % (info.get_name(), shape.finish_name))
+    candidate_info = _gi_function(candidate)[0]
+    if candidate_info is not None and (not _takes_async_result(candidate_info)
+                                       or candidate_info.is_method() != info.is_method()):
+        raise TypeError('%s() is not the finish function of %s(): pass finish='
+                        % (shape.finish_name, info.get_name()))
+    cached = _gi_shapes.get(info.get_symbol())
+    if cached is not None:
+        cached.default_finish = candidate
+    if not info.is_method():
+        return candidate
+    return _bind_finish(candidate, args, shape)
+
+
+def _bind_finish(method, args, shape):
+    """The unbound finish method @method, called on the async method's
+    instance: known, or the first argument of an unbound call, else the
+    result's source object (a bound FunctionInfo hides its instance)."""
+    if shape.instance is not None:
+        instance = shape.instance
+        return lambda result: method(instance, result)
+    if shape.unbound and args:
+        instance = args[0]
+        return lambda result: method(instance, result)
+
+    info = shape.gi_info
+
+    def finish_on_source(result):
+        source = result.get_source_object()
+        if source is None:
+            raise TypeError('%s: the result has no source object: pass finish='
+                            % (info.get_name(),))
+        return method(source, result)
+    return finish_on_source
+
+
+class _RunnerThread(threading.local):
+    """What the override keeps on each runner thread (runner thread only):
+    its pinned Python thread state and its pump.
+
+    PyGObject enters Python on a thread Python did not start with
+    PyGILState_Ensure(), which creates a thread state and destroys it on
+    the matching release: on a runner thread, for every call. Taking one
+    more, once, keeps the thread state alive between calls (entering
+    Python then only takes the GIL). It is given back when the runner is
+    shut down from Python; a runner stopped behind Python's back (its last
+    reference dropped in C) leaves it behind, as a daemon thread does.
+    """
+
+    pinned = False
+    pump = None
+    loop = None     # the thread's asyncio loop (_RunnerLoop), made on first use
+
+
+_runner_thread = _RunnerThread()
+
+
+def _in_main_interpreter():
+    for name in ('_interpreters', '_xxsubinterpreters'):
+        try:
+            interpreters = importlib.import_module(name)
+        except ImportError:
+            continue
+        return interpreters.get_current() == interpreters.get_main()
+    return True
+
+
+# Python calls from the runner threads use PyGILState_*(), which serve the
+# main interpreter only. PyGObject >= 3.50 refuses to load in a
+# sub-interpreter; older ones load, and so would this: refuse.
+if not _in_main_interpreter():
+    raise ImportError('the AsyncRunner override works in the main interpreter only')
+
+try:
+    import ctypes
+    _PyGILState_Ensure = ctypes.pythonapi.PyGILState_Ensure
+    _PyGILState_Ensure.restype = ctypes.c_int
+    _PyGILState_Ensure.argtypes = []
+    _PyGILState_Release = ctypes.pythonapi.PyGILState_Release
+    _PyGILState_Release.restype = None
+    _PyGILState_Release.argtypes = [ctypes.c_int]
+    _PyGILState_LOCKED = 0
+except (ImportError, AttributeError):
+    _PyGILState_Ensure = None   # no ctypes: a thread state per call
+
+
+class _Pump:
+    """Runner thread: runs Python functions from one source on the runner's
+    context, once the function that the core is calling has returned.
+
+    The functions given to run_sync() and call_sync() only hand the work to
+    the pump and return: the call's own timeout and Ctrl-C handling can
+    then end the call promptly even while the Python work runs, since the
+    core makes a caller wait for the function it gave only while that
+    function runs. One source per runner thread, made ready with
+    g_source_set_ready_time() (a new source per call costs more than the
+    call); it may recurse, for calls nested on the runner thread.
+    """
+
+    __slots__ = ('queue', 'source')
+
+    def __init__(self, context):
+        self.queue = collections.deque()
+        # A timeout source that never expires: ready only when told to; once
+        # dispatched, it sets its next expiry itself.
+        source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
+        source.set_priority(GLib.PRIORITY_DEFAULT)
+        source.set_name('[AsyncRunner] Python')
+        source.set_can_recurse(True)
+        source.set_callback(self._dispatch)
+        source.attach(context)
+        self.source = source
+
+    def soon(self, function, *args):
+        self.queue.append((function, args))
+        self.source.set_ready_time(0)
+
+    def _dispatch(self, *unused):
+        queue = self.queue
+        while queue:
+            function, args = queue.popleft()
+            function(*args)
+        return GLib.SOURCE_CONTINUE
+
+
+def _pump(runner):
+    """Runner thread, in a Python callback: the runner thread's pump; pins
+    the thread state first."""
+    here = _runner_thread
+    pump = here.pump
+    if pump is None:
+        if _PyGILState_Ensure is not None and not here.pinned:
+            _PyGILState_Ensure()
+            here.pinned = True
+        pump = here.pump = _Pump(runner.get_context())
+    return pump
+
+
+def _unpin(*unused):
+    """Runner thread, in a Python callback: gives back the pinned thread
+    state, which the end of this callback then destroys."""
+    here = _runner_thread
+    if here.loop is not None:
+        loop, here.loop = here.loop, None
+        if not loop._stepping:
+            loop.close()
+    if here.pinned:
+        here.pinned = False
+        here.pump = None
+        _PyGILState_Release(_PyGILState_LOCKED)
+    return GLib.SOURCE_REMOVE
+
+
+def _shutdown(runner):
+    """Shuts @runner down from Python (any thread): its thread gives back
+    its Python thread state while it drains."""
+    if _PyGILState_Ensure is not None:
+        try:
+            source = _GLib.idle_source_new()
+            source.set_callback(_unpin)
+            source.attach(runner.get_context())
+        except Exception:
+            pass    # then the thread state stays behind
+    AsyncRunner.Runner.shutdown(runner)
+
+
+# Python >= 3.12 (needed from 3.14 on, where the current task is per thread).
+_swap_current_task = getattr(asyncio.tasks, '_swap_current_task', None)
+
+
+class _Selector(selectors._BaseSelectorImpl):
+    """The selector of a `_RunnerLoop`: GLib fd sources on the runner's
+    context, one per registered file descriptor and direction (PyGObject
+    does not pass an fd source's condition to its callback). GLib polls;
+    select() only hands over what the sources saw."""
+
+    _CONDITIONS = (
+        (selectors.EVENT_READ, GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR),
+        (selectors.EVENT_WRITE, GLib.IOCondition.OUT | GLib.IOCondition.ERR),
+    )
+
+    def __init__(self, context):
+        super().__init__()
+        self.context = context
+        self.loop = None            # set by the loop
+        self.sources = {}           # fd -> its GLib sources
+        self.seen = {}              # fd -> selectors events since the last select()
+
+    def register(self, fileobj, events, data=None):
+        key = super().register(fileobj, events, data)
+        sources = []
+        for event, condition in self._CONDITIONS:
+            if events & event:
+                source = _fd_source_new(key.fd, condition)
+                source.set_callback(functools.partial(self._on_fd, key.fd, event))
+                source.set_name('[AsyncRunner] asyncio fd')
+                source.attach(self.context)
+                sources.append(source)
+        self.sources[key.fd] = sources
+        return key
+
+    def unregister(self, fileobj):
+        key = super().unregister(fileobj)
+        for source in self.sources.pop(key.fd, ()):
+            source.destroy()
+        self.seen.pop(key.fd, None)
+        return key
+
+    def _on_fd(self, fd, event, *unused):
+        self.seen[fd] = self.seen.get(fd, 0) | event
+        loop = self.loop
+        if loop is not None:
+            loop._step()
+        return GLib.SOURCE_CONTINUE
+
+    def select(self, timeout=None):
+        ready = []
+        seen, self.seen = self.seen, {}
+        for fd, events in seen.items():
+            key = self._fd_to_key.get(fd)
+            if key is not None and events & key.events:
+                ready.append((key, events & key.events))
+        return ready
+
+    def close(self):
+        for sources in self.sources.values():
+            for source in sources:
+                source.destroy()
+        self.sources.clear()
+        super().close()
+
+
+class _RunnerLoop(asyncio.SelectorEventLoop):
+    """An asyncio event loop that lives on a runner's GMainContext and is
+    driven by the runner thread's own iteration of that context: no thread
+    and no run_forever() of its own.
+
+    asyncio's `_run_once()` runs from GLib sources: an idle source when
+    callbacks are ready, a timeout source for the earliest `call_later()`,
+    one fd source per file descriptor (the selector's), the self-pipe
+    among them (`call_soon_threadsafe()`). While it runs, the loop is the
+    thread's running loop. Its clock is CLOCK_MONOTONIC, as GLib's is.
+    """
+
+    def __init__(self, context):
+        selector = _Selector(context)
+        self._context = context
+        # Runner thread only, as every field below: other threads wake the
+        # loop through call_soon_threadsafe()'s self-pipe.
+        self._runner_ident = threading.get_ident()
+        self._soon_source = None
+        self._timer_source = None
+        self._stepping = False
+        super().__init__(selector)
+        selector.loop = self
+
+    def _call_soon(self, callback, args, context):
+        handle = super()._call_soon(callback, args, context)
+        if not self._stepping and threading.get_ident() == self._runner_ident:
+            self._reschedule()
+        return handle
+
+    def call_at(self, when, callback, *args, context=None):
+        handle = super().call_at(when, callback, *args, context=context)
+        if not self._stepping and threading.get_ident() == self._runner_ident:
+            self._reschedule()
+        return handle
+
+    def run_forever(self):
+        raise RuntimeError('this loop is driven by its runner: use run_async()')
+
+    def run_until_complete(self, future):
+        raise RuntimeError('this loop is driven by its runner: use run_async()')
+
+    def _step(self):
+        """Runner thread: runs what is ready, as one turn of run_forever()
+        would (a few turns while callbacks are ready)."""
+        if self._stepping or self.is_closed():
+            return      # a nested iteration inside this loop's own callback
+        previous = asyncio._get_running_loop()
+        outer_task = None
+        if previous is not None and previous is not self and _swap_current_task is not None:
+            # Nested in another loop's task: Python >= 3.14 keeps one
+            # current task per thread, which must step aside meanwhile.
+            outer_task = _swap_current_task(previous, None)
+        hooks = sys.get_asyncgen_hooks()
+        self._stepping = True
+        self._thread_id = threading.get_ident()
+        asyncio._set_running_loop(self)
+        sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook,
+                               finalizer=self._asyncgen_finalizer_hook)
+        try:
+            for turn in range(4):
+                self._run_once()
+                if not self._ready or self._stopping:
+                    break
+        finally:
+            self._stopping = False
+            sys.set_asyncgen_hooks(*hooks)
+            asyncio._set_running_loop(previous)
+            if outer_task is not None:
+                _swap_current_task(previous, outer_task)
+            self._thread_id = None if previous is not self else self._thread_id
+            self._stepping = False
+        self._reschedule()
+
+    def _reschedule(self):
+        """Runner thread: arms the sources for the next turn: now if
+        callbacks are ready, else at the earliest timer."""
+        assert threading.get_ident() == self._runner_ident
+        if self.is_closed():
+            return
+        if self._ready:
+            if self._soon_source is None:
+                source = _GLib.idle_source_new()
+                source.set_priority(GLib.PRIORITY_DEFAULT)
+                source.set_name('[AsyncRunner] asyncio ready')
+                source.set_callback(self._on_soon)
+                source.attach(self._context)
+                self._soon_source = source
+            return
+        if self._scheduled:
+            when = self._scheduled[0]._when
+            if self._timer_source is None:
+                source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
+                source.set_priority(GLib.PRIORITY_DEFAULT)
+                source.set_name('[AsyncRunner] asyncio timer')
+                source.set_callback(self._on_timer)
+                source.attach(self._context)
+                self._timer_source = source
+            # asyncio's clock and GLib's are both CLOCK_MONOTONIC.
+            self._timer_source.set_ready_time(max(0, math.ceil(when * 1e6)))
+        elif self._timer_source is not None:
+            self._timer_source.set_ready_time(-1)
+
+    def _on_soon(self, *unused):
+        self._soon_source = None
+        self._step()
+        return GLib.SOURCE_REMOVE
+
+    def _on_timer(self, *unused):
+        # Removed, not continued: GLib would rearm a continued timeout
+        # source after this callback, over the time set in it.
+        self._timer_source = None
+        self._step()
+        return GLib.SOURCE_REMOVE
+
+    def close(self):
+        if self.is_closed():
+            return
+        super().close()
+        for source in (self._soon_source, self._timer_source):
+            if source is not None:
+                source.destroy()
+        self._soon_source = self._timer_source = None
+
+
+def _loop_of_thread(runner):
+    """Runner thread: the asyncio loop for a new run_async(): the thread's
+    own, or a fresh one for a run nested in one of the thread's loop's
+    callbacks (asyncio runs no loop inside itself)."""
+    here = _runner_thread
+    loop = here.loop
+    if loop is None or loop.is_closed():
+        _pump(runner)   # pins the thread state, which keeps the loop
+        loop = here.loop = _RunnerLoop(runner.get_context())
+    if loop._stepping:
+        return _RunnerLoop(runner.get_context()), True
+    return loop, False
+
+
+# The runners made from Python, which the interpreter's exit stops.
+_scoped_runners = weakref.WeakSet()
+
+
+def _shut_down_at_exit():
+    """Stops the runners made from Python that are still alive, while their
+    threads can still take the GIL to finish running Python code: a
+    finalizing interpreter no longer lets them (they hang or exit in the
+    middle of GLib), and dispose would then wait for them forever."""
+    for runner in list(_scoped_runners):
+        _shutdown(runner)
+
+
+atexit.register(_shut_down_at_exit)
+
+
+def _seconds_to_ms(seconds, what):
+    """The runner's timeout property (ms, 0 = no limit) for @seconds."""
+    if seconds is None:
+        return 0
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError('%s is a number of seconds or None' % (what,))
+    if not seconds > 0:
+        raise ValueError('%s must be a number of seconds > 0, or None for no limit '
+                         '(a runner\'s 0 would mean no limit)' % (what,))
+    ms = seconds * 1000
+    return _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else max(1, math.ceil(ms))
+
+
+def _check_raw_timeout(value):
+    """The raw GObject property is in milliseconds: refuse what looks like
+    seconds instead of truncating it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError('the raw "timeout" property is an int of milliseconds; '
+                        'set runner.timeout in seconds instead')
+
+
+class _Props:
+    """`Runner.props` of an instance: the raw properties, with the
+    millisecond timeout refusing a float."""
+
+    __slots__ = ('_props',)
+
+    def __init__(self, props):
+        object.__setattr__(self, '_props', props)
+
+    def __getattr__(self, name):
+        return getattr(self._props, name)
+
+    def __setattr__(self, name, value):
+        if name == 'timeout':
+            _check_raw_timeout(value)
+        setattr(self._props, name, value)
+
+    def __dir__(self):
+        return dir(self._props)
+
+
+class _PropsDescriptor:
+    """Wraps PyGObject's ``props`` descriptor."""
+
+    def __init__(self, descriptor):
+        self.descriptor = descriptor
+
+    def __get__(self, obj, cls=None):
+        props = self.descriptor.__get__(obj, cls)
+        return props if obj is None else _Props(props)
+
+
+def _refuse_coroutine(fn, where):
+    if inspect.iscoroutine(fn) or inspect.isawaitable(fn):
+        raise TypeError('%s() takes a callable, not an awaitable: use run_async(%s)'
+                        % (where, getattr(fn, '__qualname__', 'coroutine')))
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        raise TypeError('%s is an async function, which %s() would only call to get a '
+                        'coroutine: use run_async(%s(...))'
+                        % (fn.__qualname__, where, fn.__qualname__))
 
 
 def _to_value(arg):
@@ -404,26 +1136,6 @@ def _to_values(args):
     return [_to_value(a) for a in args]
 
 
-def _soon(runner, function, *args):
-    """Runner thread: calls ``function(*args)`` from an idle source, once the
-    function that the core is calling has returned.
-
-    The functions given to run_sync() and call_sync() only schedule the
-    work and return: the call's own timeout and Ctrl-C handling can then end
-    the call promptly even while the Python work runs, since the core makes
-    a caller wait for the function it gave only while that function runs.
-    """
-    def dispatch(*unused):
-        function(*args)
-        return GLib.SOURCE_REMOVE
-
-    source = GLib.idle_source_new()
-    source.set_priority(GLib.PRIORITY_DEFAULT)
-    source.set_name('[AsyncRunner] Python')
-    source.set_callback(dispatch)
-    source.attach(runner.get_context())
-
-
 def _call_name(function):
     """The name of a call: what the stuck-call report, dup_pending_calls()
     and G_MESSAGES_DEBUG=AsyncRunner show (a Python function has no symbol
@@ -437,6 +1149,48 @@ def _call_name(function):
     return name
 
 
+class _WithOptions:
+    """A runner with a timeout and a cancellable for every call made through
+    it: `Runner.with_options()`."""
+
+    __slots__ = ('runner', 'timeout', 'cancellable')
+
+    def __init__(self, runner, timeout, cancellable):
+        if timeout is not None:
+            _Call.check_timeout(timeout)
+        self.runner = runner
+        self.timeout = timeout
+        self.cancellable = cancellable
+
+    def run(self, fn, *args, **kwargs):
+        """`Runner.run()` with these options."""
+        return self.runner._run(fn, args, kwargs, self.cancellable, self.timeout)
+
+    def call(self, async_method, *args, finish=None, **options):
+        """`Runner.call()` with these options."""
+        return self.runner.call(async_method, *args, cancellable=self.cancellable,
+                                timeout=self.timeout, finish=finish, **options)
+
+    def run_async(self, awaitable):
+        """`Runner.run_async()` with these options."""
+        return self.runner._run_async(awaitable, self.cancellable, self.timeout)
+
+    def iterate(self, async_iterable):
+        """`Runner.iterate()` with these options."""
+        return self.runner.iterate(async_iterable, timeout=self.timeout,
+                                   cancellable=self.cancellable)
+
+    def with_options(self, *, timeout=_UNSET, cancellable=_UNSET):
+        """These options, some replaced."""
+        return _WithOptions(self.runner,
+                            self.timeout if timeout is _UNSET else timeout,
+                            self.cancellable if cancellable is _UNSET else cancellable)
+
+    def __repr__(self):
+        return '<%s.with_options(timeout=%r, cancellable=%r)>' % (
+            self.runner, self.timeout, self.cancellable)
+
+
 @override
 class Runner(AsyncRunner.Runner):
     """Runs Gio asynchronous operations synchronously on a thread of its own.
@@ -448,12 +1202,76 @@ class Runner(AsyncRunner.Runner):
         with AsyncRunner.Runner() as runner:
             ok, contents, etag = runner.call(f.load_contents_async)
 
-    The `timeout` property (milliseconds) bounds every call of the runner;
-    `call()` also takes a per-call timeout in seconds.
+    Times are in seconds: ``Runner(timeout=2.5)`` and `Runner.timeout`
+    bound every call of the runner (None: no limit); `call()` and
+    `with_options()` take a per-call timeout. The raw GObject property
+    (``runner.props.timeout``, `set_timeout()`) stays in milliseconds and
+    refuses a float.
     """
 
+    props = _PropsDescriptor(inspect.getattr_static(AsyncRunner.Runner, 'props'))
+
+    def __init__(self, *, timeout=None, **properties):
+        super().__init__(**properties)
+        _scoped_runners.add(self)
+        if timeout is not None:
+            self.timeout = timeout
+
+    @classmethod
+    def new(cls):
+        runner = AsyncRunner.Runner.new()
+        _scoped_runners.add(runner)
+        return runner
+
+    def __del__(self):
+        # The wrapper goes and holds the last reference: stop the runner
+        # here, where the call releases the GIL, not in dispose. PyGObject
+        # drops its last (toggle) reference with the GIL held, and dispose
+        # joins the runner thread, which may be waiting for the GIL to run
+        # Python code (a Python source on its context, a timed-out run()
+        # still going): that would deadlock, in the cyclic GC too. Once the
+        # interpreter is finalizing the runner thread cannot take the GIL:
+        # _shut_down_at_exit() stopped the runners before.
+        try:
+            last = self.__grefcount__ == 1
+        except Exception:
+            return  # never initialized
+        if last and not sys.is_finalizing():
+            _shutdown(self)
+
+    @property
+    def timeout(self):
+        """The time limit of every call, in seconds, or None for no limit."""
+        ms = AsyncRunner.Runner.get_timeout(self)
+        return None if ms == 0 else ms / 1000
+
+    @timeout.setter
+    def timeout(self, seconds):
+        AsyncRunner.Runner.set_timeout(self, _seconds_to_ms(seconds, 'timeout'))
+
+    def set_timeout(self, timeout_ms):
+        """The raw setter, in milliseconds (an int; 0: no limit)."""
+        _check_raw_timeout(timeout_ms)
+        AsyncRunner.Runner.set_timeout(self, timeout_ms)
+
+    def set_property(self, name, value):
+        if name == 'timeout':
+            _check_raw_timeout(value)
+        super().set_property(name, value)
+
+    def _is_default(self):
+        return self is AsyncRunner.Runner.get_default()
+
+    def shutdown(self):
+        """Stops the runner (see the C documentation). The default runner
+        lives as long as the process and cannot be shut down."""
+        if self._is_default():
+            raise RuntimeError('the default runner lives as long as the process; '
+                               'use AsyncRunner.Runner() for one you can shut down')
+        _shutdown(self)
+
     def __enter__(self):
-        if self is AsyncRunner.Runner.get_default():
+        if self._is_default():
             raise RuntimeError('the default runner lives as long as the process; '
                                'use AsyncRunner.Runner() for a scoped one')
         return self
@@ -461,6 +1279,13 @@ class Runner(AsyncRunner.Runner):
     def __exit__(self, exc_type, exc_value, traceback):
         self.shutdown()
         return False
+
+    def with_options(self, *, timeout=None, cancellable=None):
+        """An object with the same `run()`, `call()` and `run_async()`,
+        whose calls all take this @timeout (seconds, None: none) and
+        @cancellable: ``runner.with_options(timeout=2).run(fn, timeout=x)``
+        passes ``timeout=x`` to @fn."""
+        return _WithOptions(self, timeout, cancellable)
 
     def _invoke(self, raw, function, cancellable, timeout, name):
         call = _Call(cancellable, timeout)
@@ -480,6 +1305,8 @@ class Runner(AsyncRunner.Runner):
             finally:
                 call.close()
         call.deliver_sigint()
+        if error is None:
+            call.recycle()
         if error is not None:
             translated = call.translate(error)
             if translated is error:
@@ -487,58 +1314,98 @@ class Runner(AsyncRunner.Runner):
             raise translated from None
         return result
 
-    def call(self, async_method, *args, cancellable=None, timeout=None, finish=None):
+    def call(self, async_method, *args, cancellable=None, timeout=None, finish=None,
+             **options):
         """Runs a Gio asynchronous method to completion and returns its result.
 
-        Calls ``async_method(*args, cancellable, callback)`` on the runner
-        thread, waits for the callback, then returns exactly what the
-        matching finish function returns when given the result, on the
-        calling thread.
+        Calls @async_method on the runner thread with @args, its own
+        cancellable and callback, and @options; waits for the callback,
+        then returns exactly what the matching finish function returns
+        when given the result, on the calling thread.
 
-        :param async_method: a ``*_async`` method or function whose last
-            arguments are a cancellable and a callback, as in Gio: a bound
+        :param async_method: a Gio asynchronous method or function: a bound
             method (``file.load_contents_async``), or an unbound method,
-            static method or function followed by its own arguments.
-        :param args: the arguments that come before the cancellable, such as
+            static method or function followed by its own arguments. The
+            cancellable and the callback go where its GI signature puts
+            them (for a Python method: its ``cancellable`` and
+            ``callback`` parameters, else the last two positions).
+        :param args: the method's other positional arguments, such as
             ``io_priority``.
+        :param options: the method's other keyword arguments, such as
+            ``progress_callback=`` of ``Gio.File.copy_async``. Callbacks
+            given so are called on the runner thread.
         :param cancellable: a `Gio.Cancellable` that cancels the call from
             any thread; the call then raises `GLib.Error`
             ``Gio.IOErrorEnum.CANCELLED`` at once.
-        :param timeout: a time limit in seconds for this call; past it the
-            operation is cancelled and `GLib.Error`
+        :param timeout: a time limit in seconds for this call (0: already
+            expired); past it the operation is cancelled and `GLib.Error`
             ``Gio.IOErrorEnum.TIMED_OUT`` is raised. The runner's own
-            `timeout` property applies as well.
+            `timeout` applies as well.
         :param finish: the function that takes the `Gio.AsyncResult` and
-            returns the outcome. By default the ``*_finish`` method of the
-            same name on the same object (or class, or module).
+            returns the outcome. By default the ``X_finish`` function
+            beside ``X_async`` (or beside ``X``: ``Gio.DBusConnection.call``
+            is finished by ``call_finish``). A GI function that does not
+            belong to @async_method is refused with `TypeError`.
         :returns: what the finish function returns.
         :raises GLib.Error: the operation's own error, unchanged, or
             CANCELLED, TIMED_OUT, or CLOSED when the runner shuts down.
         :raises KeyboardInterrupt: on Ctrl-C while the main thread waits.
 
-        An exception raised by @async_method itself (bad arguments, say)
-        is raised as it is.
+        An exception raised while starting @async_method (bad arguments,
+        say) ends the call at once and is raised as it is.
         """
-        if finish is None:
-            finish = _finish_by_name(async_method)
-        elif not callable(finish):
-            raise TypeError('finish must be callable')
+        if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
+            raise TypeError('call() runs a Gio asynchronous method, not a coroutine: '
+                            'use run_async()')
+        if not callable(async_method):
+            raise TypeError('call() takes a Gio asynchronous method, not %r' % (async_method,))
+        shape = _shape_of(async_method)
+        shape.check_options(options)
+        finish = _find_finish(async_method, shape, args, finish)
 
         failure = []
 
         # Runner thread.
         def begin(op_cancellable, callback):
+            delivered = False
+
+            # The core's callback, called at most once: a method that
+            # raises may have called or scheduled it already.
+            def deliver_once(source, result, *unused):
+                nonlocal delivered
+                if not delivered:
+                    delivered = True
+                    callback(source, result)
+
             try:
-                async_method(*args, op_cancellable, callback)
+                shape.start(async_method, args, dict(options), op_cancellable, deliver_once)
             except BaseException as error:
-                # Not started: end the call all the same.
+                # The call raises @error. End it now, unless it has ended.
                 failure.append(error)
-                Gio.Task.new(None, op_cancellable, callback).return_boolean(False)
+                if not delivered:
+                    Gio.Task.new(None, op_cancellable, deliver_once).return_boolean(False)
 
         # Runner thread: start(runner, user_data, cancellable, callback).
-        def start(runner, *rest):
-            _soon(runner, begin, rest[-2], rest[-1])
-            return True
+        # A GI function starts at once and hands the core's own callback to
+        # C (no Python on the way back); it cannot call back and then
+        # raise. A Python method runs from the pump (it may take its time:
+        # a timeout must still end the call), its callback checked.
+        if shape.gi_info is not None:
+            def start(runner, *rest):
+                try:
+                    shape.start(async_method, args, dict(options), rest[-2], rest[-1])
+                except BaseException as error:
+                    failure.append(error)
+                    return False    # not started: the core ends the call
+                return True
+        else:
+            def start(runner, *rest):
+                try:
+                    _pump(runner).soon(begin, rest[-2], rest[-1])
+                except BaseException as error:
+                    failure.append(error)
+                    return False    # the core ends the call
+                return True
 
         try:
             result = self._invoke(AsyncRunner.Runner.call_sync_full, start, cancellable, timeout,
@@ -558,12 +1425,20 @@ class Runner(AsyncRunner.Runner):
         context (clients and connections that bind to the thread-default
         context), or for a sequence of asynchronous steps. An exception
         raised by @fn is raised again here, with its own type and
-        traceback.
+        traceback. For a timeout or a cancellable, use `with_options()`:
+        all of @kwargs go to @fn.
 
         In the main thread, Ctrl-C raises `KeyboardInterrupt` at once; @fn
         itself runs on to its end on the runner thread. If the runner shuts
         down meanwhile, `GLib.Error` ``Gio.IOErrorEnum.CLOSED`` is raised.
+        A coroutine function is refused: use `run_async()`.
         """
+        return self._run(fn, args, kwargs, None, None)
+
+    def _run(self, fn, args, kwargs, cancellable, timeout):
+        _refuse_coroutine(fn, 'run')
+        if not callable(fn):
+            raise TypeError('run() takes a callable, not %r' % (fn,))
         outcome = []
 
         # Runner thread.
@@ -576,10 +1451,11 @@ class Runner(AsyncRunner.Runner):
 
         # Runner thread.
         def function(runner, task, *unused):
-            _soon(runner, run_fn, task)
+            _pump(runner).soon(run_fn, task)
             return True
 
-        self._invoke(AsyncRunner.Runner.run_sync_full, function, None, None, _call_name(fn))
+        self._invoke(AsyncRunner.Runner.run_sync_full, function, cancellable, timeout,
+                     _call_name(fn))
         succeeded, value = outcome.pop()
         if succeeded:
             return value
@@ -587,6 +1463,7 @@ class Runner(AsyncRunner.Runner):
             raise value
         finally:
             del value
+
 
     def call_method_sync(self, obj, method, args=(), cancellable=None, timeout=None):
         """Calls the asynchronous method @method of @obj by name; returns its results.
@@ -618,14 +1495,121 @@ class Runner(AsyncRunner.Runner):
                 runner, namespace, function, values, c),
             None, cancellable, timeout, function)
 
+    def run_async(self, awaitable, *, timeout=None, cancellable=None):
+        """Runs @awaitable (a coroutine, task-like or any awaitable) to
+        completion on an asyncio event loop that lives on the runner's
+        main context, and returns its result or raises its exception.
+
+        Inside, asyncio's awaitables (``asyncio.sleep()``, ``gather()``,
+        queues, ``run_in_executor()``, sockets, subprocesses) and Gio's
+        (``await AsyncRunner.wrap(f.load_contents_async)``) mix. The
+        caller's contextvars are copied in. A timeout (seconds), the
+        cancellable or Ctrl-C (main thread) ends the call as `call()`
+        does and cancels the asyncio task, which sees
+        `asyncio.CancelledError` and may clean up. Called on the runner
+        thread itself (from a coroutine or a callback there), it runs
+        @awaitable in a nested iteration.
+        """
+        return self._run_async(awaitable, cancellable, timeout)
+
+    def _run_async(self, awaitable, cancellable, timeout):
+        if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
+            raise TypeError('run_async() takes an awaitable: call %s() to get one'
+                            % (awaitable.__qualname__,))
+        if not inspect.isawaitable(awaitable):
+            raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
+                            'for a plain callable use run()' % (awaitable,))
+        context = contextvars.copy_context()
+        outcome = []
+
+        # Runner thread, from the loop.
+        async def main(task):
+            try:
+                outcome.append((True, await awaitable))
+            except BaseException as error:
+                outcome.append((False, error))
+            finally:
+                task.return_value(True)
+
+        # Runner thread.
+        def begin(task):
+            try:
+                loop, private = _loop_of_thread(self)
+                asyncio_task = loop.create_task(main(task), context=context)
+            except BaseException as error:
+                if inspect.iscoroutine(awaitable):
+                    awaitable.close()
+                outcome.append((False, error))
+                task.return_value(True)
+                return
+            if private:
+                asyncio_task.add_done_callback(lambda unused: loop.close())
+            op_cancellable = task.get_cancellable()
+            if op_cancellable is not None:
+                # The call ended early (timeout, cancellable, Ctrl-C,
+                # shutdown): cancel the asyncio task, from any thread.
+                def on_cancelled(unused):
+                    try:
+                        loop.call_soon_threadsafe(asyncio_task.cancel)
+                    except RuntimeError:
+                        pass    # the loop is closed: the task is over
+                GObject.Object.connect(op_cancellable, 'cancelled', on_cancelled)
+                if op_cancellable.is_cancelled():
+                    asyncio_task.cancel()
+
+        handed_over = []
+
+        # Runner thread; the caller waits while it runs.
+        def function(runner, task, *unused):
+            handed_over.append(True)
+            _pump(runner).soon(begin, task)
+            return True
+
+        try:
+            self._invoke(AsyncRunner.Runner.run_sync_full, function, cancellable, timeout,
+                         _call_name(awaitable))
+        except BaseException:
+            # Ended before the runner took it (an early timeout, say): close
+            # the coroutine, which would otherwise never be awaited. Once
+            # taken, it runs on, cancelled, on the runner thread.
+            if not handed_over and inspect.iscoroutine(awaitable):
+                awaitable.close()
+            raise
+        succeeded, value = outcome.pop()
+        if succeeded:
+            return value
+        try:
+            raise value
+        finally:
+            del value
+
+    def iterate(self, async_iterable, *, timeout=None, cancellable=None):
+        """A synchronous iterator over @async_iterable (an async generator or
+        async iterator), one `run_async()` per item with these options; it
+        closes the generator (``aclose()``) when the loop over it stops
+        early."""
+        iterator = async_iterable.__aiter__()
+        finished = False
+        try:
+            while True:
+                try:
+                    item = self._run_async(_anext(iterator), cancellable, timeout)
+                except StopAsyncIteration:
+                    finished = True
+                    return
+                yield item
+        finally:
+            aclose = getattr(iterator, 'aclose', None)
+            if not finished and aclose is not None:
+                self._run_async(aclose(), cancellable, timeout)
 
 __all__.append('Runner')
 
 
-def call(async_method, *args, cancellable=None, timeout=None, finish=None):
+def call(async_method, *args, cancellable=None, timeout=None, finish=None, **options):
     """`Runner.call()` on the default runner."""
     return Runner.get_default().call(async_method, *args, cancellable=cancellable,
-                                     timeout=timeout, finish=finish)
+                                     timeout=timeout, finish=finish, **options)
 
 
 def run(fn, *args, **kwargs):
@@ -633,4 +1617,87 @@ def run(fn, *args, **kwargs):
     return Runner.get_default().run(fn, *args, **kwargs)
 
 
-__all__ += ['call', 'run']
+def with_options(*, timeout=None, cancellable=None):
+    """`Runner.with_options()` on the default runner."""
+    return Runner.get_default().with_options(timeout=timeout, cancellable=cancellable)
+
+
+__all__ += ['call', 'run', 'with_options']
+
+
+async def _anext(iterator):
+    return await iterator.__anext__()
+
+
+def wrap(async_method, *args, finish=None, **options):
+    """An awaitable of a Gio asynchronous method, for a coroutine that runs
+    in `run_async()` (or any asyncio loop on a thread that iterates the
+    thread-default main context): ``await AsyncRunner.wrap(f.load_contents_async)``
+    returns what `call()` would. The method starts at once, on the calling
+    thread; cancelling the awaiting task cancels the operation. Arguments
+    as for `call()`.
+    """
+    if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
+        raise TypeError('wrap() takes a Gio asynchronous method, not a coroutine: await it')
+    shape = _shape_of(async_method)
+    shape.check_options(options)
+    finish = _find_finish(async_method, shape, args, finish)
+    return _wrapped(async_method, shape, args, options, finish)
+
+
+async def _wrapped(async_method, shape, args, options, finish):
+    future = asyncio.get_running_loop().create_future()
+    cancellable = Gio.Cancellable()
+
+    def callback(source, result, *unused):
+        if future.done():
+            return
+        try:
+            future.set_result(finish(result))
+        except BaseException as error:
+            future.set_exception(error)
+
+    shape.start(async_method, args, dict(options), cancellable, callback)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        cancellable.cancel()
+        raise
+
+
+def sync(coroutine_function=None, *, runner=None):
+    """Turns an ``async def`` function into a plain one that runs it with
+    `run_async()` (on @runner, or the default runner) and returns its
+    result; the name and docstring are kept::
+
+        @AsyncRunner.sync
+        async def fetch(path):
+            ...
+        data = fetch('/etc/os-release')
+    """
+    def decorate(fn):
+        if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
+            raise TypeError('sync() takes an async def function, not %r' % (fn,))
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return (runner or Runner.get_default()).run_async(fn(*args, **kwargs))
+        return wrapper
+
+    if coroutine_function is None:
+        return decorate
+    return decorate(coroutine_function)
+
+
+def run_async(awaitable, *, timeout=None, cancellable=None):
+    """`Runner.run_async()` on the default runner."""
+    return Runner.get_default().run_async(awaitable, timeout=timeout, cancellable=cancellable)
+
+
+def iterate(async_iterable, *, timeout=None, cancellable=None):
+    """`Runner.iterate()` on the default runner."""
+    return Runner.get_default().iterate(async_iterable, timeout=timeout,
+                                        cancellable=cancellable)
+
+
+__all__ += ['run_async', 'iterate', 'wrap', 'sync']

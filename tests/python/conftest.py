@@ -26,7 +26,7 @@ OVERRIDES_DIR = os.path.abspath(os.path.join(SRCDIR, '..', 'async-runner', 'over
 # First, so that an installed copy does not shadow the one under test.
 gi.overrides.__path__.insert(0, OVERRIDES_DIR)
 
-from gi.repository import AsyncRunner, Gio  # noqa: E402
+from gi.repository import AsyncRunner, Gio, GObject  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -58,16 +58,22 @@ def io_error(error, code):
 
 
 class Held:
-    """A Gio-style asynchronous operation that completes only when told to.
+    """A Gio-style asynchronous operation that completes only when told to,
+    or when cancelled, as a Gio operation does.
 
     ``op.start_async(cancellable, callback)`` takes a GTask on the thread
     that calls it (the runner thread); ``op.release(value)`` completes it
-    from any thread. ``op.start_finish(result)`` returns the value.
+    from any thread; cancelling the cancellable completes it with
+    ``G_IO_ERROR_CANCELLED``. ``op.start_finish(result)`` returns the
+    value. Its task always returns (GLib >= 2.76 warns about one that
+    does not).
     """
 
     def __init__(self):
         self.started = threading.Event()
+        self.lock = threading.Lock()
         self.task = None
+        self.returned = False
         self.cancellable = None
         self.thread = None
 
@@ -75,7 +81,17 @@ class Held:
         self.task = Gio.Task.new(None, cancellable, callback)
         self.cancellable = cancellable
         self.thread = threading.get_ident()
+        if cancellable is not None:
+            GObject.Object.connect(cancellable, 'cancelled', self._on_cancelled)
+            if cancellable.is_cancelled():
+                self._on_cancelled(cancellable)
         self.started.set()
+
+    def _on_cancelled(self, cancellable):
+        with self.lock:
+            if not self.returned:
+                self.returned = True
+                self.task.return_error_if_cancelled()
 
     def start_finish(self, result):
         return result.propagate_value().value
@@ -84,8 +100,12 @@ class Held:
         assert self.started.wait(DEADLINE), 'the operation never started'
 
     def release(self, value=True):
+        """Completes the operation, unless it was cancelled already."""
         self.wait_started()
-        self.task.return_value(value)
+        with self.lock:
+            if not self.returned:
+                self.returned = True
+                self.task.return_value(value)
 
 
 def run_script(body, timeout=60, **kwargs):

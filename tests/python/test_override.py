@@ -371,7 +371,7 @@ def test_module_level_call_and_run_use_the_default_runner(text_file):
 # --- 4. Runner() and the context manager ------------------------------------
 
 def test_runner_constructor_makes_a_new_runner():
-    r = AsyncRunner.Runner(timeout=250)
+    r = AsyncRunner.Runner(timeout=0.25)
     try:
         assert isinstance(r, AsyncRunner.Runner)
         assert r is not AsyncRunner.Runner.get_default()
@@ -586,3 +586,47 @@ def test_run_is_named_after_its_function(runner):
     watcher.join(DEADLINE)
 
     assert lines[0].startswith('test_run_is_named_after_its_function.<locals>.blocker:'), lines
+
+
+# --- a callback delivered at most once (issue 10, point 3) -------------------
+
+class CallsBackThenRaises(GObject.Object):
+    """A method that completes its task, then raises: written in Python, a
+    Gio-style method can do both."""
+
+    def now_async(self, cancellable, callback):
+        # The callback runs before the method returns.
+        task = Gio.Task.new(self, cancellable, None)
+        task.return_value(1)
+        callback(self, task)
+        raise RuntimeError('raised after calling back')
+
+    def soon_async(self, cancellable, callback):
+        # The callback is scheduled: it runs once the method has returned.
+        Gio.Task.new(self, cancellable, callback).return_value(1)
+        raise RuntimeError('raised after scheduling the callback')
+
+
+# The method's exception is raised, and the core's callback comes once (GLib
+# criticals are fatal in this process: a second one would abort it).
+@pytest.mark.parametrize('method', ['now_async', 'soon_async'])
+def test_call_method_that_calls_back_then_raises(method):
+    proc = run_script('''
+        from gi.repository import GObject
+        import sys
+        sys.path.insert(0, {testdir!r})
+        from test_override import CallsBackThenRaises
+        runner = AsyncRunner.Runner()
+        for i in range(20):
+            try:
+                runner.call(getattr(CallsBackThenRaises(), {method!r}), finish=lambda r: r)
+            except RuntimeError as e:
+                outcome = str(e)
+        assert runner.run(lambda: 'next') == 'next'
+        runner.shutdown()
+        print(outcome)
+    '''.format(testdir=os.path.dirname(os.path.abspath(__file__)), method=method),
+        env=dict(os.environ, G_DEBUG='fatal-criticals'))
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip().startswith('raised after')

@@ -27,8 +27,11 @@ class Held:
         self.task = None
         self.cancellable = None
     def start_async(self, cancellable, callback):
+        # Cancelled, it completes, as a Gio operation does.
         self.task = Gio.Task.new(None, cancellable, callback)
         self.cancellable = cancellable
+        GObject.Object.connect(cancellable, 'cancelled',
+                               lambda c: self.task.return_error_if_cancelled())
         self.started.set()
     def start_finish(self, result):
         return result.propagate_value().value
@@ -226,3 +229,66 @@ def test_ctrl_c_in_asyncio_run_interrupts_the_program():
     assert code == int(Gio.IOErrorEnum.CANCELLED)
     assert elapsed < BOUND
     assert result['handler_restored']
+
+
+def test_ctrl_c_in_a_glib_main_loop_callback():
+    # GLib.MainLoop.run() installs a SIGINT handler that quits the loop: the
+    # call in the callback ends CANCELLED, the callback goes on, and run()
+    # then raises KeyboardInterrupt (as the README says).
+    result = run('''
+        op = Held()
+        loop = GLib.MainLoop()
+        seen = []
+
+        def callback():
+            try:
+                AsyncRunner.call(op.start_async)
+                seen.append('returned')
+            except GLib.Error as e:
+                seen.append(e.code)
+            seen.append('callback went on')
+            return GLib.SOURCE_REMOVE
+
+        GLib.idle_add(callback)
+        interrupt_when(op.started)
+        try:
+            loop.run()
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+        report(outcome=outcome, seen=seen)
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['seen'] == [int(Gio.IOErrorEnum.CANCELLED), 'callback went on']
+
+
+def test_ctrl_c_during_run_async_cancels_the_task():
+    result = run('''
+        import asyncio
+        entered = threading.Event()
+        cleaned = threading.Event()
+
+        async def main():
+            try:
+                entered.set()
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cleaned.set()
+                raise
+
+        interrupt_when(entered)
+        try:
+            AsyncRunner.run_async(main())
+            outcome = 'returned'
+        except KeyboardInterrupt:
+            outcome = 'KeyboardInterrupt'
+            elapsed = time.monotonic() - sent[0]
+        report(outcome=outcome, elapsed=elapsed, cleaned=cleaned.wait(10),
+               after=AsyncRunner.run_async(asyncio.sleep(0, 'next')))
+    ''')
+
+    assert result['outcome'] == 'KeyboardInterrupt'
+    assert result['elapsed'] < BOUND
+    assert result['cleaned']
+    assert result['after'] == 'next'

@@ -800,24 +800,38 @@ def _pump(runner):
     here = _runner_thread
     pump = here.pump
     if pump is None:
+        context = runner.get_context()
         if _PyGILState_Ensure is not None and not here.pinned:
             _PyGILState_Ensure()
             here.pinned = True
-        pump = here.pump = _Pump(runner.get_context())
+            _pinned_contexts.append(context)
+        pump = here.pump = _Pump(context)
     return pump
 
 
+# The contexts of the runner threads that keep a pinned thread state (any
+# thread, under the GIL).
+_pinned_contexts = []
+
+
 def _unpin(*unused):
-    """Runner thread, in a Python callback: gives back the pinned thread
-    state, which the end of this callback then destroys."""
+    """Runner thread, in a Python callback: closes the thread's asyncio loop,
+    removes its pump's source and gives back the pinned thread state, which
+    the end of this callback then destroys. No Python is left to run on
+    the thread."""
     here = _runner_thread
     if here.loop is not None:
         loop, here.loop = here.loop, None
         if not loop._stepping:
             loop.close()
+    if here.pump is not None:
+        pump, here.pump = here.pump, None
+        pump.source.destroy()
     if here.pinned:
         here.pinned = False
-        here.pump = None
+        context = GLib.MainContext.get_thread_default()
+        if context in _pinned_contexts:
+            _pinned_contexts.remove(context)
         _PyGILState_Release(_PyGILState_LOCKED)
     return GLib.SOURCE_REMOVE
 
@@ -1044,13 +1058,35 @@ def _loop_of_thread(runner):
 _scoped_runners = weakref.WeakSet()
 
 
+# How long the interpreter's exit waits for a runner thread that lives on
+# (the default runner's) to leave Python.
+_EXIT_UNPIN_SECONDS = 5
+
+
 def _shut_down_at_exit():
     """Stops the runners made from Python that are still alive, while their
     threads can still take the GIL to finish running Python code: a
     finalizing interpreter no longer lets them (they hang or exit in the
-    middle of GLib), and dispose would then wait for them forever."""
+    middle of GLib), and dispose would then wait for them forever.
+
+    The runners that live on (the default runner, runners made in C) give
+    back their thread state and their Python sources now: Python entered
+    on their threads during finalization aborts the process."""
     for runner in list(_scoped_runners):
         _shutdown(runner)
+    for context in list(_pinned_contexts):
+        done = threading.Event()
+
+        def unpin_then_tell(*unused, done=done):
+            try:
+                return _unpin()
+            finally:
+                done.set()
+
+        source = _GLib.idle_source_new()
+        source.set_callback(unpin_then_tell)
+        source.attach(context)
+        done.wait(_EXIT_UNPIN_SECONDS)
 
 
 atexit.register(_shut_down_at_exit)

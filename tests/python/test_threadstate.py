@@ -4,6 +4,8 @@ per-call cost) and gives it back when the runner is shut down; no deadlock
 at dispose, at exit or in a forked child; sub-interpreters are refused."""
 
 import gc
+import os
+import subprocess
 import sys
 import threading
 import weakref
@@ -12,7 +14,7 @@ from gi.repository import AsyncRunner
 
 import pytest
 
-from conftest import run_script
+from conftest import OVERRIDES_DIR, run_script
 
 
 class Marker:
@@ -79,6 +81,22 @@ def test_exit_and_fork_with_kept_thread_states():
 
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ['child', '0']
+
+
+# The default runner lives on at exit: its thread gives back its thread state and
+# its Python sources before the interpreter finalizes. Python entered there during
+# finalization aborted about half of the runs of examples/coroutines.py on Python 3.14.
+def test_exit_after_the_coroutines_example():
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           '..', '..', 'examples', 'coroutines.py')
+    for i in range(10):
+        proc = subprocess.run(
+            [sys.executable, '-B', '-c',
+             'import gi.overrides, runpy, sys; gi.overrides.__path__.insert(0, sys.argv.pop(1)); '
+             'sys.argv.pop(0); runpy.run_path(sys.argv[0], run_name="__main__")',
+             OVERRIDES_DIR, example, example],
+            capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, (i, proc.returncode, proc.stderr)
 
 
 # A sub-interpreter cannot load the override: ImportError (from PyGObject >= 3.50, or from

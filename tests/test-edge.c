@@ -96,9 +96,11 @@ helper_thread (gpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (g_value_get_int (&value), ==, 99);
 
+  /* Done before the innermost task is completed: once it is, the test's
+   * call may return and look, before this thread runs again. */
+  g_atomic_int_set (&deep.helper_done, TRUE);
   g_main_context_invoke_full (async_runner_get_context (deep.runner), G_PRIORITY_DEFAULT,
                               complete_innermost, task, g_object_unref);
-  g_atomic_int_set (&deep.helper_done, TRUE);
 
   return NULL;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The demo: builds async-runner and runs its examples (C, Python, Vala),
+# The demo: builds async-runner and runs its examples (C, Python, Vala, GJS),
 # installing the Debian packages it needs first. Usage: build-aux/demo.sh
 set -euo pipefail
 

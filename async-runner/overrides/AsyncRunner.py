@@ -1619,6 +1619,42 @@ class Runner(AsyncRunner.Runner):
         finally:
             del value
 
+    def call_all(self, calls, *, return_exceptions=False, timeout=None, cancellable=None):
+        """Starts every call of @calls at once on the runner thread and waits
+        for all of them: the fan-out of `call()` (C:
+        async_runner_call_all_sync()).
+
+        :param calls: tuples ``(async_method, *args)``, each as for `call()`.
+        :param return_exceptions: as in `asyncio.gather()`: False raises the
+            first error, once the other operations were cancelled and have
+            ended; True puts each call's exception in its place.
+        :returns: a list of what each finish function returned, in order.
+
+        Every call is checked before any starts. A @timeout (seconds) or
+        @cancellable ends them all.
+        """
+        calls = list(calls)
+        for call in calls:
+            if not isinstance(call, tuple) or not call:
+                raise TypeError('call_all() takes tuples (async_method, *args), not %r'
+                                % (call,))
+            # Checked here, on the calling thread; made again (its look-ups
+            # cached) where it runs, so that none is left unawaited.
+            wrap(*call).close()
+
+        async def gather_all():
+            tasks = [asyncio.ensure_future(wrap(*call)) for call in calls]
+            try:
+                results = await asyncio.gather(*tasks, return_exceptions=return_exceptions)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
+            return list(results)
+
+        return self._run_async(gather_all(), cancellable, timeout)
+
     def iterate(self, async_iterable, *, timeout=None, cancellable=None):
         """A synchronous iterator over @async_iterable (an async generator or
         async iterator), one `run_async()` per item with these options; it
@@ -1658,7 +1694,13 @@ def with_options(*, timeout=None, cancellable=None):
     return Runner.get_default().with_options(timeout=timeout, cancellable=cancellable)
 
 
-__all__ += ['call', 'run', 'with_options']
+def call_all(calls, *, return_exceptions=False, timeout=None, cancellable=None):
+    """`Runner.call_all()` on the default runner."""
+    return Runner.get_default().call_all(calls, return_exceptions=return_exceptions,
+                                         timeout=timeout, cancellable=cancellable)
+
+
+__all__ += ['call', 'run', 'with_options', 'call_all']
 
 
 async def _anext(iterator):

@@ -600,7 +600,10 @@ test_late_completion_frees_context (void)
   deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
   while (count_open_fds () > fds_before && g_get_monotonic_time () < deadline)
     g_usleep (G_TIME_SPAN_MILLISECOND);
-  g_assert_cmpuint (count_open_fds (), ==, fds_before);
+  /* At most as many as before: the warm-up runner's own context may be
+   * freed meanwhile (its thread-pool task lets go of it late, seen with
+   * ASan on sid), never more. */
+  g_assert_cmpuint (count_open_fds (), <=, fds_before);
 
   gate_clear (&gate);
 }

@@ -47,6 +47,7 @@ import atexit
 import collections
 import contextvars
 import functools
+import gc
 import importlib
 import inspect
 import math
@@ -809,6 +810,10 @@ def _pump(runner):
     return pump
 
 
+# How many turns a runner's asyncio loop gets to end its cancelled tasks
+# when the runner stops.
+_CLOSING_TURNS = 16
+
 # The contexts of the runner threads that keep a pinned thread state (any
 # thread, under the GIL).
 _pinned_contexts = []
@@ -823,6 +828,17 @@ def _unpin(*unused):
     if here.loop is not None:
         loop, here.loop = here.loop, None
         if not loop._stepping:
+            # Tasks still running (a coroutine whose call timed out) are
+            # cancelled and given a few turns to end: each holds its call's
+            # task, which keeps the runner thread until it is freed, and
+            # that must happen while Python can still run.
+            for turn in range(_CLOSING_TURNS):
+                pending = asyncio.all_tasks(loop)
+                if not pending:
+                    break
+                for task in pending:
+                    task.cancel()
+                loop._step()
             loop.close()
     if here.pump is not None:
         pump, here.pump = here.pump, None
@@ -1087,6 +1103,10 @@ def _shut_down_at_exit():
         source.set_callback(unpin_then_tell)
         source.attach(context)
         done.wait(_EXIT_UNPIN_SECONDS)
+    # Tasks of calls that ended early, still held by Python cycles, keep
+    # their stopped runners' threads: free them while Python can still
+    # run what freeing them runs.
+    gc.collect()
 
 
 atexit.register(_shut_down_at_exit)

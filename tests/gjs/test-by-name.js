@@ -18,31 +18,12 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import AsyncRunner from 'gi://AsyncRunner?version=1';
 import System from 'system';
+import {Tests, assert, assertEqual, errorToString} from './tap.js';
 
 const runner = new AsyncRunner.Runner({timeout: 20000});
 
-// A tiny TAP harness.
-const tests = [];
-
-function test(name, fn) {
-    tests.push({name: `/AsyncRunner/GJS/ByName/${name}`, fn});
-}
-
-function assert(condition, message) {
-    if (!condition)
-        throw new Error(`assertion failed: ${message}`);
-}
-
-function assertEqual(actual, expected, message) {
-    if (actual !== expected)
-        throw new Error(`${message}: expected ${expected}, got ${actual}`);
-}
-
-function errorToString(e) {
-    if (e instanceof GLib.Error)
-        return `GLib.Error ${GLib.quark_to_string(e.domain)} ${e.code}: ${e.message}`;
-    return String(e);
-}
+const tests = new Tests('/AsyncRunner/GJS/ByName');
+const test = tests.add.bind(tests);
 
 // Calls fn() and checks that it throws a GLib.Error of Gio.IOErrorEnum with
 // @code whose message contains each of @parts. Returns the error.
@@ -362,20 +343,7 @@ test('not-found', () => {
         Gio.IOErrorEnum.NOT_FOUND, 'a missing type', ['Gio has no type NoSuchType']);
 });
 
-print('TAP version 13');
-print(`1..${tests.length}`);
-let failures = 0;
-tests.forEach(({name, fn}, i) => {
-    try {
-        fn();
-        print(`ok ${i + 1} ${name}`);
-    } catch (e) {
-        failures++;
-        print(`not ok ${i + 1} ${name}`);
-        for (const line of `${errorToString(e)}\n${e.stack ?? ''}`.trimEnd().split('\n'))
-            print(`# ${line}`);
-    }
-});
+const failures = tests.run();
 
 runner.shutdown();
 System.exit(failures > 0 ? 1 : 0);

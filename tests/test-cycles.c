@@ -164,7 +164,7 @@ test_cycle_shutdown_while_serving (void)
   GThread *stopper;
 
   /* A runner thread that serves its own calls while it waits for another
-   * runner's function (see cycle-timeout-on-b) and is shut down meanwhile
+   * runner's function (see /cycle/timeout-on-b) and is shut down meanwhile
    * ends the calls submitted to it with G_IO_ERROR_CLOSED instead of
    * leaving them queued: the function waiting on it returns, and so does
    * the shutdown. */

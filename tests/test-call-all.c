@@ -131,8 +131,7 @@ cancel_when_started (gpointer data)
   return NULL;
 }
 
-/* Cancelling the call ends it once; every operation is cancelled and
- * calls back once. */
+/* Cancelling ends the call once; every operation is cancelled, calls back once. */
 static void
 test_cancelled (void)
 {
@@ -143,6 +142,8 @@ test_cancelled (void)
   g_autoptr(GError) error = NULL;
   GThread *thread;
 
+  /* Cancelling the call ends it once; every operation is cancelled and
+   * calls back once. */
   reset (OP_HOLD);
   thread = g_thread_new ("canceller", cancel_when_started, cancellable);
   results = async_runner_call_all_sync (runner, start_op, datas, N_OPS, cancellable, &error);
@@ -181,8 +182,7 @@ shutdown_when_started (gpointer data)
   return NULL;
 }
 
-/* Shutdown ends the call with G_IO_ERROR_CLOSED and drains every
- * operation, each calling back once. */
+/* Shutdown ends the call with CLOSED and drains every operation. */
 static void
 test_shutdown (void)
 {
@@ -192,6 +192,8 @@ test_shutdown (void)
   g_autoptr(GError) error = NULL;
   GThread *thread;
 
+  /* Shutdown ends the call with G_IO_ERROR_CLOSED and drains every
+   * operation, each calling back once. */
   reset (OP_HOLD);
   thread = g_thread_new ("shutter", shutdown_when_started, runner);
   results = async_runner_call_all_sync (runner, start_op, datas, N_OPS, NULL, &error);
@@ -202,8 +204,7 @@ test_shutdown (void)
   g_assert_cmpint (g_atomic_int_get (&ops_returned), ==, N_OPS);
 }
 
-/* A start that fails: no more are started, those started are cancelled,
- * and the call fails only once they have all called back. */
+/* A failed start: no more started, the rest cancelled, one failure after all. */
 static void
 test_failed_start (void)
 {
@@ -212,6 +213,8 @@ test_failed_start (void)
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* A start that fails: no more are started, those started are cancelled,
+   * and the call fails only once they have all called back. */
   reset (OP_HOLD_OR_FAIL);
   results = async_runner_call_all_sync (runner, start_op, datas, N_OPS, NULL, &error);
   g_assert_null (results);
@@ -223,12 +226,12 @@ test_failed_start (void)
 }
 
 static const TestCase tests[] = {
-  { "/AsyncRunner/CallAll/all-complete", test_all_complete },
-  { "/AsyncRunner/CallAll/none", test_none },
-  { "/AsyncRunner/CallAll/cancelled", test_cancelled },
-  { "/AsyncRunner/CallAll/timed-out", test_timed_out },
-  { "/AsyncRunner/CallAll/shutdown", test_shutdown },
-  { "/AsyncRunner/CallAll/failed-start", test_failed_start },
+  { "/call-all/all-complete", test_all_complete },
+  { "/call-all/none", test_none },
+  { "/call-all/cancelled", test_cancelled },
+  { "/call-all/timed-out", test_timed_out },
+  { "/call-all/shutdown", test_shutdown },
+  { "/call-all/failed-start", test_failed_start },
 };
 
 int

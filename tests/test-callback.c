@@ -56,12 +56,14 @@ start_with_foreign_data (AsyncRunner         *runner,
   return TRUE;
 }
 
-/* A callback that arrives without its data, or with a binding's data
- * instead, still ends its own call with the operation's result. */
+/* A callback without its data, or with a binding's, still ends its own call. */
 static void
 test_lost_data (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
+
+  /* A callback that arrives without its data, or with a binding's data
+   * instead, still ends its own call with the operation's result. */
   static const AsyncRunnerStartFunc starts[] = {
     start_with_null_data,
     start_with_foreign_data,
@@ -151,8 +153,7 @@ caller_thread (gpointer user_data)
   return NULL;
 }
 
-/* Two operations pending at once, both calling back without their data:
- * each result reaches its own call, told apart by the GTask's cancellable. */
+/* Two pending callbacks without their data each reach their own call. */
 static void
 test_lost_data_two_pending (void)
 {
@@ -163,6 +164,8 @@ test_lost_data_two_pending (void)
   Complete completes[2];
   Complete *order[] = { &completes[0], &completes[1], NULL };
 
+  /* Two operations pending at once, both calling back without their data:
+   * each result reaches its own call, told apart by the GTask's cancellable. */
   for (guint i = 0; i < 2; i++)
     {
       callers[i].runner = runner;
@@ -209,9 +212,7 @@ start_call_back_twice (AsyncRunner         *runner,
   return TRUE;
 }
 
-/* A callback delivered twice ends the call once, with the first result;
- * the second is ignored with a critical (and no use of freed memory,
- * which memcheck and ASan would see). */
+/* A callback delivered twice ends the call once, with the first result. */
 static void
 test_called_back_twice (void)
 {
@@ -219,6 +220,9 @@ test_called_back_twice (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
+  /* A callback delivered twice ends the call once, with the first result;
+   * the second is ignored with a critical (and no use of freed memory,
+   * which memcheck and ASan would see). */
   g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*belongs to no pending call*");
   result = async_runner_call_sync (runner, start_call_back_twice, NULL, NULL, &error);
   g_test_assert_expected_messages ();
@@ -244,8 +248,7 @@ start_then_fail (AsyncRunner         *runner,
   return FALSE;
 }
 
-/* A start function that returns FALSE but did start its operation: the
- * late callback is received silently, and the runner goes on. */
+/* A late callback after a start that returned FALSE is received silently. */
 static void
 test_failed_start_calls_back_later (void)
 {
@@ -256,6 +259,8 @@ test_failed_start_calls_back_later (void)
   Complete complete = { &pending, FALSE };
   Complete *order[] = { &complete, NULL };
 
+  /* A start function that returns FALSE but did start its operation: the
+   * late callback is received silently, and the runner goes on. */
   result = async_runner_call_sync (runner, start_then_fail, &pending, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
@@ -270,17 +275,17 @@ test_failed_start_calls_back_later (void)
   g_assert_cmpint (op_finish (result, &error), ==, 42);
 }
 
+static const TestCase tests[] = {
+  { "/callback/lost-data", test_lost_data },
+  { "/callback/lost-data-two-pending", test_lost_data_two_pending },
+  { "/callback/called-back-twice", test_called_back_twice },
+  { "/callback/failed-start-calls-back-later", test_failed_start_calls_back_later },
+};
+
 int
 main (int   argc,
       char *argv[])
 {
-  static const TestCase tests[] = {
-    { "/AsyncRunner/Callback/lost-data", test_lost_data },
-    { "/AsyncRunner/Callback/lost-data-two-pending", test_lost_data_two_pending },
-    { "/AsyncRunner/Callback/called-back-twice", test_called_back_twice },
-    { "/AsyncRunner/Callback/failed-start-calls-back-later", test_failed_start_calls_back_later },
-  };
-
   g_test_init (&argc, &argv, NULL);
   add_watched_tests (tests, G_N_ELEMENTS (tests), 30);
 

@@ -1,4 +1,4 @@
-/* test-debug.c: a stuck call explains itself; names, per-call limits, the guarded default runner
+/* test-debug.c: a stuck call explains itself; call names, per-call limits, debug messages
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -113,56 +113,6 @@ func_return_boolean (AsyncRunner *runner,
   return TRUE;
 }
 
-static gboolean
-func_return_int (AsyncRunner *runner,
-                 GTask       *task,
-                 gpointer     user_data)
-{
-  g_task_return_int (task, 7);
-  return TRUE;
-}
-
-static gboolean
-func_return_pointer (AsyncRunner *runner,
-                     GTask       *task,
-                     gpointer     user_data)
-{
-  g_task_return_pointer (task, g_strdup ("text"), g_free);
-  return TRUE;
-}
-
-static gboolean
-func_return_object (AsyncRunner *runner,
-                    GTask       *task,
-                    gpointer     user_data)
-{
-  g_task_return_pointer (task, g_cancellable_new (), g_object_unref);
-  return TRUE;
-}
-
-static gboolean
-func_return_value (AsyncRunner *runner,
-                   GTask       *task,
-                   gpointer     user_data)
-{
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_STRING);
-  g_value_set_static_string (&value, "value");
-  g_task_return_value (task, &value);
-  g_value_unset (&value);
-  return TRUE;
-}
-
-static gboolean
-func_return_error (AsyncRunner *runner,
-                   GTask       *task,
-                   gpointer     user_data)
-{
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "own error");
-  return TRUE;
-}
-
 /* Exported (the test is linked with export_dynamic): found by its symbol. */
 gboolean debug_start_nothing (AsyncRunner         *runner,
                               gpointer             user_data,
@@ -212,157 +162,20 @@ func_hold (AsyncRunner *runner,
   return TRUE;
 }
 
-typedef struct
-{
-  GMutex   lock;
-  GCond    cond;
-  gboolean release;   /* protected by @lock */
-} Gate;
-
 /* Blocks the runner thread until the gate opens: a function that blocks. */
 static gboolean
 func_block (AsyncRunner *runner,
             GTask       *task,
             gpointer     user_data)
 {
-  Gate *gate = user_data;
-
-  g_mutex_lock (&gate->lock);
-  while (!gate->release)
-    g_cond_wait (&gate->cond, &gate->lock);
-  g_mutex_unlock (&gate->lock);
-
+  gate_pass (user_data);
   g_task_return_boolean (task, TRUE);
   return TRUE;
 }
 
-static void
-gate_open (Gate *gate)
-{
-  g_mutex_lock (&gate->lock);
-  gate->release = TRUE;
-  g_cond_broadcast (&gate->cond);
-  g_mutex_unlock (&gate->lock);
-}
-
-/* ---- The default runner ---- */
-
-/* Shutting down the default runner is refused with a critical; it keeps
- * running. */
-static void
-test_default_shutdown_refused (void)
-{
-  AsyncRunner *runner = async_runner_get_default ();
-  g_autoptr(GError) error = NULL;
-
-  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*shutdown*default AsyncRunner*");
-  async_runner_shutdown (runner);
-  g_test_assert_expected_messages ();
-
-  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static void
-on_notify (GObject    *object,
-           GParamSpec *pspec,
-           gpointer    user_data)
-{
-  (*(guint *) user_data)++;
-}
-
-/* Dropping a reference to the default runner that one does not own is
- * refused with a critical: the runner, its handlers and its thread stay. */
-static void
-test_default_unref_refused (void)
-{
-  AsyncRunner *runner = async_runner_get_default ();
-  g_autoptr(GError) error = NULL;
-  guint notified = 0;
-  gulong handler;
-
-  handler = g_signal_connect (runner, "notify::timeout", G_CALLBACK (on_notify), &notified);
-
-  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*reference to the default AsyncRunner*");
-  g_object_unref (runner);
-  g_test_assert_expected_messages ();
-
-  g_assert_true (async_runner_get_default () == runner);
-  g_assert_true (G_IS_OBJECT (runner));
-  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
-  g_assert_no_error (error);
-
-  async_runner_set_timeout (runner, 12345);
-  async_runner_set_timeout (runner, 0);
-  g_assert_cmpuint (notified, ==, 2);
-  g_signal_handler_disconnect (runner, handler);
-
-  /* Twice: still refused. */
-  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_CRITICAL, "*reference to the default AsyncRunner*");
-  g_object_unref (runner);
-  g_test_assert_expected_messages ();
-  g_assert_true (async_runner_run_sync (runner, func_return_boolean, NULL, NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
-/* ---- run_sync's value ---- */
-
-static const struct
-{
-  const char      *what;
-  AsyncRunnerFunc  func;
-  gint             code;   /* -1: success */
-} value_cases[] = {
-  { "boolean", func_return_boolean, G_IO_ERROR_INVALID_DATA },
-  { "int", func_return_int, G_IO_ERROR_INVALID_DATA },
-  { "pointer", func_return_pointer, G_IO_ERROR_INVALID_DATA },
-  { "object", func_return_object, G_IO_ERROR_INVALID_DATA },
-  { "error", func_return_error, G_IO_ERROR_NOT_FOUND },
-  { "value", func_return_value, -1 },
-};
-
-/* A value asked for, a task completed otherwise: G_IO_ERROR_INVALID_DATA
- * saying what to do, without a GLib critical (fatal in this test), and
- * without leaking what the task was completed with. */
-static void
-test_value_kinds (void)
-{
-  g_autoptr(AsyncRunner) runner = async_runner_new ();
-
-  for (guint round = 0; round < 2; round++)
-    for (guint i = 0; i < G_N_ELEMENTS (value_cases); i++)
-      {
-        g_autoptr(GError) error = NULL;
-        GValue value = G_VALUE_INIT;
-        gboolean ok;
-
-        g_test_message ("completed with %s", value_cases[i].what);
-        ok = async_runner_run_sync (runner, value_cases[i].func, NULL, NULL, &value, &error);
-        if (value_cases[i].code < 0)
-          {
-            g_assert_no_error (error);
-            g_assert_true (ok);
-            g_assert_cmpstr (g_value_get_string (&value), ==, "value");
-          }
-        else
-          {
-            g_assert_false (ok);
-            g_assert_error (error, G_IO_ERROR, value_cases[i].code);
-            if (value_cases[i].code == G_IO_ERROR_INVALID_DATA)
-              g_assert_nonnull (strstr (error->message, "g_task_return_value()"));
-          }
-        g_value_unset (&value);
-
-        /* Without a value, anything will do. */
-        g_clear_error (&error);
-        ok = async_runner_run_sync (runner, value_cases[i].func, NULL, NULL, NULL, &error);
-        g_assert_true (ok == (value_cases[i].code != G_IO_ERROR_NOT_FOUND));
-      }
-}
-
 /* ---- Names, per-call limits, debug messages ---- */
 
-/* A call's time limit applies to it alone; 0 means the runner's. */
+/* A call's own time limit applies to it alone; 0 means the runner's. */
 static void
 test_per_call_timeout (void)
 {
@@ -397,8 +210,7 @@ test_per_call_timeout (void)
   g_assert_no_error (error);
 }
 
-/* With G_MESSAGES_DEBUG=AsyncRunner each call's start and end are logged
- * with its name: the given one, else its function's symbol. */
+/* Each call's start and end are logged with its name, given or its symbol. */
 static void
 test_debug_messages (void)
 {
@@ -406,6 +218,8 @@ test_debug_messages (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
+  /* With G_MESSAGES_DEBUG=AsyncRunner each call's start and end are logged
+   * with its name: the given one, else its function's symbol. */
   async_runner_set_stuck_threshold (runner, 0);
   clear_reports ();
 
@@ -476,14 +290,16 @@ end_caller (Caller  *caller,
   g_clear_object (&caller->cancellable);
 }
 
-/* A start function that starts nothing: the report names the call (here
- * by its symbol), its thread, and says the runner is idle and why. The
- * report repeats; the call ends when the test has seen the right one. */
+/* A start function that starts nothing: the report names the call and why. */
 static void
 test_stuck_started_nothing (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   Caller caller = { runner, NULL, FALSE };
+
+  /* A start function that starts nothing: the report names the call (here
+   * by its symbol), its thread, and says the runner is idle and why. The
+   * report repeats; the call ends when the test has seen the right one. */
   const char *needles[] = { "Call debug_start_nothing,", "thread \"stuck-caller\"", "has waited",
                             "idle", "started nothing", NULL };
   g_autofree char *report = NULL;
@@ -529,14 +345,16 @@ flush_default_context (void)
   g_main_context_release (global);
 }
 
-/* The g_idle_add trap: runner code adds an idle to the global default
- * context, which the blocked caller owns (as a main thread running its
- * loop does) or nobody iterates. The report says which, with the fix. */
+/* The g_idle_add trap: the report says who owns the default context, and the fix. */
 static void
 test_stuck_idle_add (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   GMainContext *global = g_main_context_default ();
+
+  /* The g_idle_add trap: runner code adds an idle to the global default
+   * context, which the blocked caller owns (as a main thread running its
+   * loop does) or nobody iterates. The report says which, with the fix. */
   const char *owned[] = { "Call idle trap,", "g_idle_add()", "owned by this thread",
                           "g_main_context_invoke", NULL };
   const char *unowned[] = { "Call idle trap,", "g_idle_add()", "which no thread iterates", NULL };
@@ -573,13 +391,12 @@ test_stuck_idle_add (void)
   flush_default_context ();
 }
 
-/* A function that blocks: its own call's report says it is still
- * running; a call queued behind it says the runner is busy with it. */
+/* A blocking function: its call is "still running", a call behind it "busy". */
 static void
 test_stuck_blocking_function (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
-  Gate gate = { 0 };
+  Gate gate;
   Caller blocked = { runner, "blocker", TRUE, func_block, &gate };
   Caller queued = { runner, "queued", FALSE };
   const char *running[] = { "Call blocker,", "still running", NULL };
@@ -589,8 +406,9 @@ test_stuck_blocking_function (void)
   GThread *blocked_thread;
   GThread *queued_thread;
 
-  g_mutex_init (&gate.lock);
-  g_cond_init (&gate.cond);
+  /* A function that blocks: its own call's report says it is still
+   * running; a call queued behind it says the runner is busy with it. */
+  gate_init (&gate);
   async_runner_set_stuck_threshold (runner, 50);
   clear_reports ();
 
@@ -606,12 +424,10 @@ test_stuck_blocking_function (void)
   g_assert_no_error (blocked.error);
   g_clear_object (&blocked.cancellable);
   end_caller (&queued, queued_thread);
-  g_mutex_clear (&gate.lock);
-  g_cond_clear (&gate.cond);
+  gate_clear (&gate);
 }
 
-/* The threshold: 10 s by default, ASYNC_RUNNER_DEBUG=stuck=MS (set in
- * main()) for every runner, the property per runner; with 0, no report. */
+/* The stuck threshold: 10 s, the environment's, the property's; 0: no report. */
 static void
 test_stuck_threshold_property (void)
 {
@@ -621,6 +437,8 @@ test_stuck_threshold_property (void)
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (runner), "stuck-threshold");
   guint threshold = 1;
 
+  /* The threshold: 10 s by default, ASYNC_RUNNER_DEBUG=stuck=MS (set in
+   * main()) for every runner, the property per runner; with 0, no report. */
   g_assert_cmpuint (g_value_get_uint (g_param_spec_get_default_value (pspec)), ==, 10000);
   g_object_get (runner, "stuck-threshold", &threshold, NULL);
   g_assert_cmpuint (threshold, ==, 1234);
@@ -636,8 +454,7 @@ test_stuck_threshold_property (void)
   g_mutex_unlock (&log_lock);
 }
 
-/* dup_pending_calls(): nothing when idle; one line per waiting call with
- * its name, its thread and its state. */
+/* dup_pending_calls(): nothing when idle, one line per waiting call. */
 static void
 test_pending_calls (void)
 {
@@ -647,6 +464,8 @@ test_pending_calls (void)
   g_auto(GStrv) after = NULL;
   GThread *thread;
 
+  /* dup_pending_calls(): nothing when idle; one line per waiting call with
+   * its name, its thread and its state. */
   g_assert_nonnull (none);
   g_assert_cmpuint (g_strv_length (none), ==, 0);
 
@@ -672,16 +491,13 @@ test_pending_calls (void)
 }
 
 static const TestCase tests[] = {
-  { "/AsyncRunner/Debug/default-shutdown-refused", test_default_shutdown_refused },
-  { "/AsyncRunner/Debug/default-unref-refused", test_default_unref_refused },
-  { "/AsyncRunner/Debug/value-kinds", test_value_kinds },
-  { "/AsyncRunner/Debug/per-call-timeout", test_per_call_timeout },
-  { "/AsyncRunner/Debug/debug-messages", test_debug_messages },
-  { "/AsyncRunner/Debug/stuck-started-nothing", test_stuck_started_nothing },
-  { "/AsyncRunner/Debug/stuck-idle-add", test_stuck_idle_add },
-  { "/AsyncRunner/Debug/stuck-blocking-function", test_stuck_blocking_function },
-  { "/AsyncRunner/Debug/stuck-threshold-property", test_stuck_threshold_property },
-  { "/AsyncRunner/Debug/pending-calls", test_pending_calls },
+  { "/debug/per-call-timeout", test_per_call_timeout },
+  { "/debug/debug-messages", test_debug_messages },
+  { "/debug/stuck-started-nothing", test_stuck_started_nothing },
+  { "/debug/stuck-idle-add", test_stuck_idle_add },
+  { "/debug/stuck-blocking-function", test_stuck_blocking_function },
+  { "/debug/stuck-threshold-property", test_stuck_threshold_property },
+  { "/debug/pending-calls", test_pending_calls },
 };
 
 int

@@ -51,10 +51,12 @@
 /* How long a child may take before it counts as hung. */
 #define CHILD_DEADLINE_S 20
 
+/* return_int(), for a child: off the runner thread it fails the call
+ * rather than aborting. */
 static gboolean
-return_int (AsyncRunner *runner,
-            GTask       *task,
-            gpointer     user_data)
+return_int_checked (AsyncRunner *runner,
+                    GTask       *task,
+                    gpointer     user_data)
 {
   if (!async_runner_is_runner_thread (runner))
     return FALSE;
@@ -64,17 +66,7 @@ return_int (AsyncRunner *runner,
   return TRUE;
 }
 
-static gboolean
-start_return_int (AsyncRunner         *runner,
-                  gpointer             user_data,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             callback_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, callback_data);
-
-  return return_int (runner, task, user_data);
-}
+DEFINE_START_FROM_FUNC (start_return_int, return_int_checked)
 
 static gboolean
 never_run (AsyncRunner *runner,
@@ -106,7 +98,7 @@ runner_works (AsyncRunner *runner,
   GValue value = G_VALUE_INIT;
   gboolean ok;
 
-  if (!async_runner_run_sync (runner, return_int, GINT_TO_POINTER (n), NULL, &value, &error))
+  if (!async_runner_run_sync (runner, return_int_checked, GINT_TO_POINTER (n), NULL, &value, &error))
     {
       g_printerr ("# run_sync failed: %s\n", error->message);
       return FALSE;
@@ -304,6 +296,7 @@ child (gpointer data)
   return 0;
 }
 
+/* In a forked child, runners of the parent fail cleanly; new ones and the default work. */
 static void
 test_fork (void)
 {
@@ -339,6 +332,7 @@ child_first_default (gpointer data)
   return 0;
 }
 
+/* The default runner's first use may be in a forked child. */
 static void
 test_fork_before_default (void)
 {
@@ -354,9 +348,7 @@ test_fork_before_default (void)
   g_test_trap_assert_passed ();
 }
 
-/* Fork with no call in flight, while runners (the default one, and one
- * of the parent's own) have threads, then exec(): the child runs the new
- * program and exits with its status. */
+/* A child forked while runners have threads can exec() */
 static void
 test_fork_then_exec (void)
 {
@@ -365,6 +357,9 @@ test_fork_then_exec (void)
   pid_t pid;
   int status;
 
+  /* Fork with no call in flight, while runners (the default one, and one
+   * of the parent's own) have threads, then exec(): the child runs the new
+   * program and exits with its status. */
   g_assert_true (runner_works (async_runner_get_default (), 7));
   g_assert_true (runner_works (own, 8));
 
@@ -406,15 +401,19 @@ test_fork_then_exec (void)
   g_assert_true (runner_works (own, 10));
 }
 
+static const TestCase tests[] = {
+  { "/fork/child", test_fork },
+  { "/fork/before-default", test_fork_before_default },
+  { "/fork/exec", test_fork_then_exec },
+};
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/AsyncRunner/Fork/child", test_fork);
-  g_test_add_func ("/AsyncRunner/Fork/before-default", test_fork_before_default);
-  g_test_add_func ("/AsyncRunner/Fork/exec", test_fork_then_exec);
+  add_watched_tests (tests, G_N_ELEMENTS (tests), 60);
 
   return g_test_run ();
 }

@@ -134,16 +134,6 @@ assert_counts (const Counts *before,
 /* ---- Operations ---- */
 
 static gboolean
-return_int (AsyncRunner *runner,
-            GTask       *task,
-            gpointer     user_data)
-{
-  task_return_int (task, GPOINTER_TO_INT (user_data));
-
-  return TRUE;
-}
-
-static gboolean
 on_later (gpointer user_data)
 {
   GTask *task = user_data;
@@ -320,16 +310,17 @@ live_and_die (guint i)
     }
 }
 
-/* A runner's thread is gone once the runner is, whether it was used or
- * not, and whether it was dropped on another thread or its own. */
+/* A runner's thread is gone with the runner, however it was used and dropped. */
 static void
 test_thread_per_runner (void)
 {
-  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/thread-per-runner", 30, NULL);
   AsyncRunner *runner;
   Counts before;
   Counts during;
   Counts after;
+
+  /* A runner's thread is gone once the runner is, whether it was used or
+   * not, and whether it was dropped on another thread or its own. */
 
   /* Warm up: GLib makes its global default context and GTask's context
    * on first use; they live for the process. */
@@ -358,21 +349,20 @@ test_thread_per_runner (void)
   if (!wait_for_counts (&before, 10, &after))
     assert_counts (&before, &after);
 
-  watchdog_disarm (dog);
 }
 
-/* 1,000 runners created, used and dropped in all the ways there are:
- * threads and descriptors are back to where they started. */
+/* 1,000 runners made, used and dropped: threads and descriptors come back. */
 static void
 test_many_runners (void)
 {
   guint n_runners = env_uint ("ASYNC_RUNNER_LIFECYCLE_RUNNERS", 1000);
-  /* Under the 120 s of meson's timeout, so that the watchdog speaks first. */
-  Watchdog *dog = watchdog_arm ("/AsyncRunner/Lifecycle/many-runners", 90, NULL);
   guint initial_runner_threads;
   Counts before;
   Counts after;
   guint i;
+
+  /* 1,000 runners created, used and dropped in all the ways there are:
+   * threads and descriptors are back to where they started. */
 
   /* Warm up: GLib starts threads of its own on first use (its worker,
    * the thread pool behind g_file_load_contents_async()) that live for
@@ -392,8 +382,122 @@ test_many_runners (void)
   if (!wait_for_counts (&before, 10, &after))
     assert_counts (&before, &after);
 
-  watchdog_disarm (dog);
 }
+
+#define N_THREADS 8
+
+typedef struct
+{
+  Flag        *go;
+  AsyncRunner *runner;
+} DefaultGetter;
+
+static gpointer
+get_default_thread (gpointer data)
+{
+  DefaultGetter *getter = data;
+
+  flag_wait (getter->go);
+  getter->runner = async_runner_get_default ();
+
+  return NULL;
+}
+
+/* Threads racing to the default runner's first use all get the same one. */
+static void
+test_get_default (void)
+{
+  DefaultGetter getters[N_THREADS];
+  GThread *threads[N_THREADS];
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+  AsyncRunner *runner;
+  Flag go;
+  int i;
+
+  flag_init (&go);
+  for (i = 0; i < N_THREADS; i++)
+    {
+      getters[i].go = &go;
+      getters[i].runner = NULL;
+      threads[i] = g_thread_new ("get-default", get_default_thread, &getters[i]);
+    }
+  flag_set (&go);
+  for (i = 0; i < N_THREADS; i++)
+    g_thread_join (threads[i]);
+  flag_clear (&go);
+
+  runner = async_runner_get_default ();
+  g_assert_true (ASYNC_IS_RUNNER (runner));
+  for (i = 0; i < N_THREADS; i++)
+    g_assert_true (getters[i].runner == runner);
+
+  g_assert_true (async_runner_run_sync (runner, return_int, GINT_TO_POINTER (7), NULL, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (&value), ==, 7);
+  g_value_unset (&value);
+
+  g_assert_true (async_runner_get_default () == runner);
+}
+
+/* Runners from async_runner_new() have a thread and a context each, and stop apart. */
+static void
+test_new_independent (void)
+{
+  g_autoptr(AsyncRunner) a = async_runner_new ();
+  g_autoptr(AsyncRunner) b = async_runner_new ();
+  g_autoptr(GError) error = NULL;
+  WhereInfo where_a = { 0 };
+  WhereInfo where_b = { 0 };
+  GThread *thread;
+  HeldCall hc;
+  Held held;
+
+  g_assert_true (a != b);
+  g_assert_true (a != async_runner_get_default ());
+  g_assert_true (async_runner_get_context (a) != async_runner_get_context (b));
+
+  g_assert_true (async_runner_run_sync (a, record_where, &where_a, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (async_runner_run_sync (b, record_where, &where_b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (where_a.is_runner_thread);
+  g_assert_true (where_b.is_runner_thread);
+  g_assert_true (where_a.thread != where_b.thread);
+  g_assert_true (where_a.context == async_runner_get_context (a));
+  g_assert_true (where_b.context == async_runner_get_context (b));
+
+  /* A call held on one runner does not hold up the other. */
+  held_init (&held);
+  held.until_cancelled = TRUE;
+  held_call_init (&hc, a, &held, NULL);
+  thread = g_thread_new ("held-call", held_call_thread, &hc);
+  flag_wait (&held.started);
+
+  g_assert_true (async_runner_run_sync (b, return_true, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Shutting one down leaves the other alone. */
+  async_runner_shutdown (a);
+  g_thread_join (thread);
+  g_assert_false (hc.ok);
+  g_assert_error (hc.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  flag_wait (&held.freed);
+  held_call_clear (&hc);
+  held_clear (&held);
+
+  g_assert_true (async_runner_run_sync (b, return_true, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static const TestCase tests[] = {
+  { "/lifecycle/thread-per-runner", test_thread_per_runner },
+  { "/lifecycle/many-runners", test_many_runners },
+  /* The race must be on the default runner's first use, after the tests
+   * that count runner threads: its thread stays. */
+  { "/lifecycle/get-default-race", test_get_default },
+  { "/lifecycle/new-independent", test_new_independent },
+};
 
 int
 main (int   argc,
@@ -401,8 +505,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/AsyncRunner/Lifecycle/thread-per-runner", test_thread_per_runner);
-  g_test_add_func ("/AsyncRunner/Lifecycle/many-runners", test_many_runners);
+  add_watched_tests (tests, G_N_ELEMENTS (tests), 90);
 
   return g_test_run ();
 }

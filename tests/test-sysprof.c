@@ -38,8 +38,7 @@ func_return_error (AsyncRunner *runner,
   return TRUE;
 }
 
-/* Each call leaves one mark in group "AsyncRunner", named after the call,
- * with its duration, and with its error as the message. */
+/* Each call leaves one named mark with its duration, and its error as message. */
 static void
 test_marks (void)
 {
@@ -51,6 +50,8 @@ test_marks (void)
   guint n_ok = 0;
   guint n_failed = 0;
 
+  /* Each call leaves one mark in group "AsyncRunner", named after the call,
+   * with its duration, and with its error as the message. */
   g_assert_true (async_runner_run_sync_full (runner, "marked call", 0, func_return_boolean,
                                              NULL, NULL, NULL, &error));
   g_assert_false (async_runner_run_sync_full (runner, "failed call", 0, func_return_error,
@@ -92,7 +93,7 @@ test_marks (void)
 }
 
 static const TestCase tests[] = {
-  { "/AsyncRunner/Sysprof/marks", test_marks },
+  { "/sysprof/marks", test_marks },
 };
 
 int

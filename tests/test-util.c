@@ -5,98 +5,20 @@
 
 #include <stdlib.h>
 
+#include <glib/gstdio.h>
+#include <string.h>
+
 #include "test-util.h"
 
-/* ---- Watchdogs ---- */
-
-struct _Watchdog
-{
-  GMutex      lock;
-  GCond       cond;
-  gboolean    disarmed;   /* protected by @lock */
-  guint       seconds;
-  const char *what;
-  void      (*report) (void);
-  GThread    *thread;
-};
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  Watchdog *dog = data;
-  gint64 deadline = g_get_monotonic_time () + dog->seconds * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&dog->lock);
-  while (!dog->disarmed)
-    {
-      if (!g_cond_wait_until (&dog->cond, &dog->lock, deadline) && !dog->disarmed)
-        {
-          if (dog->report != NULL)
-            dog->report ();
-          g_error ("watchdog: %s did not finish within %u s: something hangs",
-                   dog->what, dog->seconds);
-        }
-    }
-  g_mutex_unlock (&dog->lock);
-
-  return NULL;
-}
-
-/**
- * watchdog_arm:
- * @what: what is watched, for the message (a test path); must outlive
- *   the watchdog
- * @seconds: how long it may take
- * @report: (nullable): called on the watchdog's thread just before it
- *   aborts, to say more about the state of the test
- *
- * Starts a thread that aborts the process with a message, instead of
- * letting the test hang, unless watchdog_disarm() is called within
- * @seconds.
- *
- * Returns: (transfer full): the watchdog, for watchdog_disarm()
- */
-Watchdog *
-watchdog_arm (const char  *what,
-              guint        seconds,
-              void       (*report) (void))
-{
-  Watchdog *dog = g_new0 (Watchdog, 1);
-
-  g_mutex_init (&dog->lock);
-  g_cond_init (&dog->cond);
-  dog->seconds = seconds;
-  dog->what = what;
-  dog->report = report;
-  dog->thread = g_thread_new ("watchdog", watchdog_thread, dog);
-
-  return dog;
-}
-
-/**
- * watchdog_disarm:
- * @dog: (transfer full): a watchdog from watchdog_arm()
- *
- * Stops @dog, joins its thread and frees it.
- */
-void
-watchdog_disarm (Watchdog *dog)
-{
-  g_mutex_lock (&dog->lock);
-  dog->disarmed = TRUE;
-  g_cond_signal (&dog->cond);
-  g_mutex_unlock (&dog->lock);
-  g_thread_join (dog->thread);
-  g_cond_clear (&dog->cond);
-  g_mutex_clear (&dog->lock);
-  g_free (dog);
-}
+/* ---- Registration, under the process's watchdog ---- */
 
 static GMutex process_watchdog_mutex;
 static GCond process_watchdog_cond;
 static guint process_watchdog_limit_s;     /* set before the thread starts */
 static gint64 process_watchdog_deadline;   /* protected by @process_watchdog_mutex */
 static char *process_watchdog_test;        /* protected by @process_watchdog_mutex */
+static guint process_watchdog_test_limit_s;  /* protected by @process_watchdog_mutex */
+static void (*process_watchdog_report) (void);   /* protected by @process_watchdog_mutex */
 
 static gpointer
 process_watchdog_thread (gpointer data)
@@ -106,9 +28,11 @@ process_watchdog_thread (gpointer data)
     {
       if (g_get_monotonic_time () >= process_watchdog_deadline)
         {
-          g_printerr ("Bail out! watchdog: %s still running after %u s\n",
+          if (process_watchdog_report != NULL)
+            process_watchdog_report ();
+          g_printerr ("Bail out! watchdog: %s still running after %u s: something hangs\n",
                       process_watchdog_test ? process_watchdog_test : "(setup)",
-                      process_watchdog_limit_s);
+                      process_watchdog_test_limit_s);
           abort ();
         }
       g_cond_wait_until (&process_watchdog_cond, &process_watchdog_mutex,
@@ -124,6 +48,8 @@ process_watchdog_kick (const char *test)
 {
   g_mutex_lock (&process_watchdog_mutex);
   process_watchdog_deadline = g_get_monotonic_time () + process_watchdog_limit_s * G_TIME_SPAN_SECOND;
+  process_watchdog_test_limit_s = process_watchdog_limit_s;
+  process_watchdog_report = NULL;
   g_free (process_watchdog_test);
   process_watchdog_test = g_strdup (test);
   g_cond_signal (&process_watchdog_cond);
@@ -166,6 +92,28 @@ add_watched_tests (const TestCase *tests,
     g_test_add_data_func (tests[i].path, &tests[i], run_watched_test);
 }
 
+/**
+ * watchdog_set_limit:
+ * @seconds: how long the running test may still take, from now
+ * @report: (nullable): called on the watchdog's thread just before it
+ *   aborts, to say more about the state of the test
+ *
+ * Gives the running test a limit of its own instead of the file's, for
+ * a test whose length depends on its knobs (env_uint()). The next test
+ * gets the file's limit again.
+ */
+void
+watchdog_set_limit (guint   seconds,
+                    void  (*report) (void))
+{
+  g_mutex_lock (&process_watchdog_mutex);
+  process_watchdog_deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  process_watchdog_test_limit_s = seconds;
+  process_watchdog_report = report;
+  g_cond_signal (&process_watchdog_cond);
+  g_mutex_unlock (&process_watchdog_mutex);
+}
+
 /* ---- Environment knobs ---- */
 
 /**
@@ -191,6 +139,160 @@ env_uint (const char *name,
     g_error ("%s must be a positive integer, not “%s”", name, str);
 
   return (guint) value;
+}
+
+/* ---- Flags ---- */
+
+/* A Flag counts how often something happened, on any thread; a test
+ * waits for it with a deadline. */
+
+void
+flag_init (Flag *flag)
+{
+  g_mutex_init (&flag->mutex);
+  g_cond_init (&flag->cond);
+  flag->count = 0;
+}
+
+void
+flag_clear (Flag *flag)
+{
+  g_cond_clear (&flag->cond);
+  g_mutex_clear (&flag->mutex);
+}
+
+void
+flag_set (Flag *flag)
+{
+  g_mutex_lock (&flag->mutex);
+  flag->count++;
+  g_cond_broadcast (&flag->cond);
+  g_mutex_unlock (&flag->mutex);
+}
+
+/* A #GDestroyNotify that sets the Flag @data. */
+void
+flag_set_notify (gpointer data)
+{
+  flag_set (data);
+}
+
+gint
+flag_count (Flag *flag)
+{
+  gint count;
+
+  g_mutex_lock (&flag->mutex);
+  count = flag->count;
+  g_mutex_unlock (&flag->mutex);
+
+  return count;
+}
+
+gboolean
+flag_is_set (Flag *flag)
+{
+  return flag_count (flag) > 0;
+}
+
+/* Waits until @flag was set @count times, failing the test past
+ * WAIT_LIMIT_S. */
+void
+flag_wait_count (Flag *flag,
+                 gint  count)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_S * G_TIME_SPAN_SECOND;
+  gboolean reached;
+
+  g_mutex_lock (&flag->mutex);
+  while (flag->count < count)
+    if (!g_cond_wait_until (&flag->cond, &flag->mutex, deadline))
+      break;
+  reached = flag->count >= count;
+  g_mutex_unlock (&flag->mutex);
+
+  g_assert_true (reached);
+}
+
+void
+flag_wait (Flag *flag)
+{
+  flag_wait_count (flag, 1);
+}
+
+/**
+ * wait_for_flag:
+ * @flag: an atomic int
+ * @ms: how long to wait, in milliseconds
+ *
+ * Polls @flag until it is set or @ms milliseconds pass.
+ *
+ * Returns: whether @flag was set in time
+ */
+gboolean
+wait_for_flag (gint  *flag,
+               guint  ms)
+{
+  gint64 deadline = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+
+  while (!g_atomic_int_get (flag))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (G_TIME_SPAN_MILLISECOND / 4);
+    }
+
+  return TRUE;
+}
+
+/* ---- Gates ---- */
+
+void
+gate_init (Gate *gate)
+{
+  g_mutex_init (&gate->mutex);
+  g_cond_init (&gate->cond);
+  gate->open = FALSE;
+  gate->waiting = 0;
+}
+
+void
+gate_clear (Gate *gate)
+{
+  g_cond_clear (&gate->cond);
+  g_mutex_clear (&gate->mutex);
+}
+
+void
+gate_pass (Gate *gate)
+{
+  g_mutex_lock (&gate->mutex);
+  gate->waiting++;
+  g_cond_broadcast (&gate->cond);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->mutex);
+  gate->waiting--;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->mutex);
+}
+
+void
+gate_open (Gate *gate)
+{
+  g_mutex_lock (&gate->mutex);
+  gate->open = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->mutex);
+}
+
+/* Waits until nobody waits at @gate any more. */
+void
+gate_wait_empty (Gate *gate)
+{
+  g_mutex_lock (&gate->mutex);
+  while (gate->waiting > 0)
+    g_cond_wait (&gate->cond, &gate->mutex);
+  g_mutex_unlock (&gate->mutex);
 }
 
 /* ---- Main contexts and tasks ---- */
@@ -240,112 +342,90 @@ task_return_int (GTask *task,
   g_value_unset (&value);
 }
 
-/* ---- Operations that complete only once cancelled ---- */
-
-/* Not a GCancellableSource: in GLib 2.74 one whose last reference goes
- * while its cancellable is being cancelled on another thread resurrects
- * itself for a handler that has already run, and leaks. */
-typedef struct
-{
-  GTask        *task;          /* owned */
-  GCancellable *cancellable;   /* owned */
-  GMainContext *context;       /* owned */
-  gulong        handler;       /* written before any fire can run */
-  void        (*fire) (GTask *task);
-} Hold;
-
-/* Holds not freed yet. */
-static gint holds_alive;   /* atomic */
-
 static gboolean
-hold_fire (gpointer data)
+never_cb (gpointer user_data)
 {
-  Hold *hold = data;
-
-  hold->fire (hold->task);
-
+  g_assert_not_reached ();
   return G_SOURCE_REMOVE;
 }
 
-static void
-hold_free (gpointer data)
-{
-  Hold *hold = data;
-
-  g_cancellable_disconnect (hold->cancellable, hold->handler);
-  g_object_unref (hold->task);
-  g_object_unref (hold->cancellable);
-  g_main_context_unref (hold->context);
-  g_free (hold);
-  g_atomic_int_add (&holds_alive, -1);
-}
-
-/* Any thread: the one that cancelled. */
-static void
-on_hold_cancelled (GCancellable *cancellable,
-                   gpointer      data)
-{
-  Hold *hold = data;
-
-  attach_source (hold->context, 0, hold_fire, hold, hold_free);
-}
-
-/**
- * hold_until_cancelled:
- * @task: a task with a cancellable
- * @fire: what to do with @task once cancelled
- *
- * Holds @task until its cancellable is cancelled, then calls @fire on
- * the thread-default context of the caller (the runner thread, when
- * called from an operation).
- */
+/* Sets @flag when @runner's context is freed, which happens when its
+ * thread has ended and nothing holds it any more. */
 void
-hold_until_cancelled (GTask  *task,
-                      void  (*fire) (GTask *task))
+watch_context_freed (AsyncRunner *runner,
+                     Flag        *flag)
 {
-  Hold *hold = g_new0 (Hold, 1);
+  GSource *source = g_timeout_source_new_seconds (3600);
 
-  g_assert_nonnull (g_task_get_cancellable (task));
-  g_atomic_int_inc (&holds_alive);
-  hold->task = g_object_ref (task);
-  hold->cancellable = g_object_ref (g_task_get_cancellable (task));
-  hold->context = g_main_context_ref_thread_default ();
-  hold->fire = fire;
-  /* Called at once if already cancelled; the idle it adds runs later,
-   * on this thread, so @handler is set by then. */
-  hold->handler = g_cancellable_connect (hold->cancellable, G_CALLBACK (on_hold_cancelled),
-                                         hold, NULL);
+  g_source_set_callback (source, never_cb, flag, flag_set_notify);
+  g_source_attach (source, async_runner_get_context (runner));
+  g_source_unref (source);
 }
 
-/**
- * hold_return_cancelled:
- * @task: a cancelled task
- *
- * A @fire for hold_until_cancelled() that ends @task the way a
- * well-behaved operation does: with %G_IO_ERROR_CANCELLED.
- */
+/* ---- Values and files ---- */
+
 void
-hold_return_cancelled (GTask *task)
+value_init_string (GValue     *value,
+                   const char *s)
 {
-  g_task_return_error_if_cancelled (task);
+  g_value_init (value, G_TYPE_STRING);
+  g_value_set_string (value, s);
 }
 
-/**
- * assert_holds_released:
- *
- * Waits, with a deadline, until every operation held by
- * hold_until_cancelled() was released (its task returned and its
- * references dropped); aborts the test if some never are.
- */
 void
-assert_holds_released (void)
+value_init_int (GValue *value,
+                gint    n)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  g_value_init (value, G_TYPE_INT);
+  g_value_set_int (value, n);
+}
 
-  while (g_atomic_int_get (&holds_alive) != 0)
+void
+values_free (GValue *values,
+             guint   n_values)
+{
+  guint i;
+
+  for (i = 0; i < n_values; i++)
+    g_value_unset (&values[i]);
+  g_free (values);
+}
+
+void
+values_unset (GValue *values,
+              guint   n_values)
+{
+  guint i;
+
+  for (i = 0; i < n_values; i++)
+    if (G_IS_VALUE (&values[i]))
+      g_value_unset (&values[i]);
+}
+
+char *
+make_temp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("async-runner-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      if (g_get_monotonic_time () >= deadline)
-        g_error ("%d held operations were never released", g_atomic_int_get (&holds_alive));
-      g_usleep (G_TIME_SPAN_MILLISECOND / 4);
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_remove (child);
     }
+  g_rmdir (path);
 }

@@ -269,12 +269,14 @@ run_pairs (guint    n_pairs,
   _async_runner_loop_unref (loop);
 }
 
+/* Publisher against spinning waiter: every call ends exactly once. */
 static void
 test_handoff_spin (void)
 {
   run_pairs (1, rounds (6000), 0, TRUE);
 }
 
+/* Publisher against parking waiter: every call ends exactly once. */
 static void
 test_handoff_park (void)
 {
@@ -288,13 +290,14 @@ test_handoff_many (void)
   run_pairs (3, rounds (2000), 0, TRUE);
 }
 
-/* Deadlines expiring around the moment the publisher ends the call. */
+/* Deadlines expiring as the publisher ends the call (spinning): one outcome. */
 static void
 test_deadline_race_spin (void)
 {
   run_pairs (1, rounds (6000), MAX_DELAY_US, TRUE);
 }
 
+/* Deadlines expiring as the publisher ends the call (parked): one outcome. */
 static void
 test_deadline_race_park (void)
 {
@@ -392,18 +395,21 @@ run_at_park (gboolean spinning,
   _async_runner_loop_unref (at.loop);
 }
 
+/* A publisher arriving just as a waiter that spun parks wakes it. */
 static void
 test_at_park_spin (void)
 {
   run_at_park (TRUE, FALSE);
 }
 
+/* A publisher arriving just as a waiter that did not spin parks wakes it. */
 static void
 test_at_park_park (void)
 {
   run_at_park (FALSE, FALSE);
 }
 
+/* A publisher arriving as the waiter parks, with a deadline: one outcome. */
 static void
 test_at_park_deadline (void)
 {
@@ -455,12 +461,14 @@ check_deadline_expiry (gboolean spinning)
   _async_runner_loop_unref (loop);
 }
 
+/* Unended, a waiter that may spin gives up at its deadline, not before. */
 static void
 test_deadline_expiry_spin (void)
 {
   check_deadline_expiry (TRUE);
 }
 
+/* Unended, a waiter that may not spin gives up at its deadline, not before. */
 static void
 test_deadline_expiry_park (void)
 {
@@ -471,15 +479,16 @@ test_deadline_expiry_park (void)
 /* The spinning knob itself                                             */
 /* ------------------------------------------------------------------ */
 
-/* Setting the maximum number of spinners to 0 must refuse every spinner:
- * the "no spinning" tests above rely on it. (A waiter refused spinning
- * may still yield its core for a while before it parks.) */
+/* With at most 0 spinners, every spinner is refused. */
 static void
 test_park_only_forced (void)
 {
   AsyncRunnerSpin spin;
   gint64 stop;
 
+  /* Setting the maximum number of spinners to 0 must refuse every spinner:
+   * the "no spinning" tests above rely on it. (A waiter refused spinning
+   * may still yield its core for a while before it parks.) */
   _async_runner_spin_init (&spin);
 
   _async_runner_spin_set_max_spinners (0);
@@ -505,18 +514,18 @@ test_park_only_forced (void)
 /* ------------------------------------------------------------------ */
 
 static const TestCase tests[] = {
-  { "/AsyncRunner/Wait/deadline-expiry-spin", test_deadline_expiry_spin },
-  { "/AsyncRunner/Wait/deadline-expiry-park", test_deadline_expiry_park },
-  { "/AsyncRunner/Wait/handoff-spin", test_handoff_spin },
-  { "/AsyncRunner/Wait/handoff-park", test_handoff_park },
-  { "/AsyncRunner/Wait/handoff-many", test_handoff_many },
-  { "/AsyncRunner/Wait/at-park-spin", test_at_park_spin },
-  { "/AsyncRunner/Wait/at-park-park", test_at_park_park },
-  { "/AsyncRunner/Wait/at-park-deadline", test_at_park_deadline },
-  { "/AsyncRunner/Wait/deadline-race-spin", test_deadline_race_spin },
-  { "/AsyncRunner/Wait/deadline-race-park", test_deadline_race_park },
+  { "/wait/deadline-expiry-spin", test_deadline_expiry_spin },
+  { "/wait/deadline-expiry-park", test_deadline_expiry_park },
+  { "/wait/handoff-spin", test_handoff_spin },
+  { "/wait/handoff-park", test_handoff_park },
+  { "/wait/handoff-many", test_handoff_many },
+  { "/wait/at-park-spin", test_at_park_spin },
+  { "/wait/at-park-park", test_at_park_park },
+  { "/wait/at-park-deadline", test_at_park_deadline },
+  { "/wait/deadline-race-spin", test_deadline_race_spin },
+  { "/wait/deadline-race-park", test_deadline_race_park },
   /* Last: the park-only tests do not depend on it to pass. */
-  { "/AsyncRunner/Wait/park-only-forced", test_park_only_forced },
+  { "/wait/park-only-forced", test_park_only_forced },
 };
 
 int

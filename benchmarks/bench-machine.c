@@ -5,12 +5,19 @@
  *
  * A virtual machine's futex wake-ups vary with the load of its
  * neighbours, and the host may take a core away: each phase says how busy
- * the machine was while it ran.
+ * the machine was while it ran. `--cpus N` pins the process to N CPUs, to
+ * measure what fewer cores give.
  */
+
+/* sched_setaffinity () and cpu_set_t */
+#define _GNU_SOURCE
 
 #include "bench-runner.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,4 +123,95 @@ thread_switches (pid_t tid)
   g_strfreev (lines);
 
   return total;
+}
+
+/* Pins every thread of the process to the first @n_cpus of the CPUs it
+ * may use now. A thread inherits the CPUs of the thread that starts it, so
+ * this holds for the threads started later too; call it before starting
+ * any, since a thread started meanwhile may be missed. */
+gboolean
+pin_to_cpus (gint     n_cpus,
+             GError **error)
+{
+  cpu_set_t allowed;
+  cpu_set_t chosen;
+  guint found = 0;
+  g_autoptr(GDir) tasks = NULL;
+  const char *name;
+
+  if (n_cpus < 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--cpus %d: at least 1", n_cpus);
+      return FALSE;
+    }
+  if (sched_getaffinity (0, sizeof allowed, &allowed) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "sched_getaffinity: %s", g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  CPU_ZERO (&chosen);
+  for (int cpu = 0; cpu < CPU_SETSIZE && found < (guint) n_cpus; cpu++)
+    if (CPU_ISSET (cpu, &allowed))
+      {
+        CPU_SET (cpu, &chosen);
+        found++;
+      }
+  if (found < (guint) n_cpus)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--cpus %d: this process may use only %d CPUs",
+                   n_cpus, CPU_COUNT (&allowed));
+      return FALSE;
+    }
+
+  /* GLib may have started a thread already. */
+  tasks = g_dir_open ("/proc/self/task", 0, error);
+  if (tasks == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (tasks)) != NULL)
+    if (sched_setaffinity ((pid_t) atoi (name), sizeof chosen, &chosen) != 0)
+      {
+        int saved_errno = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     "sched_setaffinity (thread %s): %s", name, g_strerror (saved_errno));
+        return FALSE;
+      }
+
+  return TRUE;
+}
+
+/* The CPUs this thread may run on, as "0-3,6", or "unknown". */
+char *
+describe_cpus (void)
+{
+  cpu_set_t set;
+  GString *text = g_string_new (NULL);
+
+  if (sched_getaffinity (0, sizeof set, &set) != 0)
+    return g_string_free (g_string_append (text, "unknown"), FALSE);
+
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+    {
+      int last = cpu;
+
+      if (!CPU_ISSET (cpu, &set))
+        continue;
+      while (last + 1 < CPU_SETSIZE && CPU_ISSET (last + 1, &set))
+        last++;
+      if (text->len > 0)
+        g_string_append_c (text, ',');
+      if (last == cpu)
+        g_string_append_printf (text, "%d", cpu);
+      else
+        g_string_append_printf (text, "%d-%d", cpu, last);
+      cpu = last;
+    }
+
+  return g_string_free (text, FALSE);
 }

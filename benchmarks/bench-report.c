@@ -20,15 +20,23 @@
 static guint goals_met;
 static guint goals_missed;
 
+/* @phases_note: NULL when every phase runs, else which ones do. */
 void
-print_header (void)
+print_header (const char *phases_note)
 {
   g_autofree char *load = load_average ();
+  g_autofree char *cpus = describe_cpus ();
 
-  printf ("async-runner %s benchmark (%s run, %s build), GLib %u.%u.%u, %u CPUs, load average %s\n",
+  g_autofree char *pinned = config.cpus > 0 ? g_strdup_printf (", pinned by --cpus %u", config.cpus) : NULL;
+
+  /* GLib 2.84's g_get_num_processors () counts the CPUs this process may
+   * use, 2.74's counts them all: both are printed. */
+  printf ("async-runner %s benchmark (%s run, %s build), GLib %u.%u.%u, %u CPUs (this process on %s%s), load average %s\n",
           ASYNC_RUNNER_VERSION_S, config.quick ? "quick" : "full", BENCH_BUILDTYPE,
           glib_major_version, glib_minor_version, glib_micro_version,
-          g_get_num_processors (), load);
+          g_get_num_processors (), cpus, pinned != NULL ? pinned : "", load);
+  if (phases_note != NULL)
+    printf ("Phases: %s\n", phases_note);
 }
 
 void

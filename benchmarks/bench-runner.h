@@ -35,14 +35,15 @@ typedef struct
   guint    rounds;            /* latency batches per benchmark */
   gint64   batch_ns;          /* target duration of one latency batch */
   guint    min_batch;         /* calls per latency batch, at least */
-  guint    tput_batches;
-  gint64   tput_batch_ns;
+  guint    tput_batches;      /* contention: rounds of batches */
+  gint64   tput_batch_ns;     /* contention: duration of one batch */
   gint64   idle_ns;
   guint    n_files;
   guint    file_rounds;       /* at most; at least 3 */
   gint64   files_budget_ns;   /* no new round after this long */
   guint    memory_calls;
   gint64   memory_budget_ns;  /* fewer calls if they would take longer */
+  guint    cpus;              /* --cpus: pinned to that many CPUs, 0 if not */
 } BenchConfig;
 
 extern BenchConfig config;
@@ -64,7 +65,7 @@ typedef struct
 
 extern const BenchPhase phase_latency;
 extern const BenchPhase phase_by_name;
-extern const BenchPhase phase_throughput;
+extern const BenchPhase phase_contention;
 extern const BenchPhase phase_idle;
 extern const BenchPhase phase_files;
 extern const BenchPhase phase_memory;
@@ -124,6 +125,9 @@ char         *load_average    (void);
 gint64        rss_bytes       (void);
 gint64        heap_bytes      (void);
 gint64        thread_switches (pid_t                tid);
+gboolean      pin_to_cpus     (gint                 n_cpus,
+                               GError             **error);
+char         *describe_cpus   (void);
 
 /* ------------------------------------------------------------------ */
 /* bench-baselines.c                                                    */
@@ -154,7 +158,7 @@ void bench_call_sync  (gpointer     data,
 /* ------------------------------------------------------------------ */
 /* bench-report.c                                                       */
 
-void print_header (void);
+void print_header (const char              *phases_note);
 void print_goal   (const char              *name,
                    gboolean                 met,
                    const char              *format,

@@ -1446,7 +1446,7 @@ convert_in (const Callable *callable,
             GError        **error)
 {
   GIArgument *arg = &args[slot - callable->slots];
-  Number number;
+  Number number = { 0, };
   gint64 i = 0;
   guint64 u = 0;
   gboolean ok = FALSE;

@@ -113,6 +113,24 @@ void             _async_runner_call_run          (AsyncRunnerCall      *call);
 void             _async_runner_call_discard      (AsyncRunnerCall      *call);
 void             _async_runner_call_forget_op    (AsyncRunnerCall      *call);
 
+gboolean         _async_runner_call_run_sync     (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  const char           *name,
+                                                  guint                 timeout_ms,
+                                                  AsyncRunnerFunc       func,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  GValue               *value,
+                                                  GError              **error);
+GAsyncResult    *_async_runner_call_call_sync    (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  const char           *name,
+                                                  guint                 timeout_ms,
+                                                  AsyncRunnerStartFunc  start,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsyncRunnerCall, _async_runner_call_unref)
 
 G_END_DECLS

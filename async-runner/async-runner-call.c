@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "async-runner-call-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
@@ -613,4 +615,232 @@ _async_runner_call_run (AsyncRunnerCall *call)
           _async_runner_call_publish (call);
         }
     }
+}
+
+/* ---- The caller's side: submit, wait, cancel, time out, nested ---- */
+
+/* Any thread: the caller's cancellable was cancelled. */
+static void
+on_caller_cancelled (GCancellable    *cancellable,
+                     AsyncRunnerCall *call)
+{
+  _async_runner_call_abort (call, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+}
+
+/* Runner thread: the deadline of a nested call passed. */
+static gboolean
+on_nested_timeout (gpointer user_data)
+{
+  _async_runner_call_abort (user_data, G_IO_ERROR_TIMED_OUT, "Operation timed out");
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runner thread, calling its own runner: nobody else could run the call,
+ * so run it here and iterate the runner context until it ends. */
+static void
+drive_nested (AsyncRunnerCall *call,
+              gint64           deadline)
+{
+  GMainContext *context = _async_runner_loop_get_context (call->loop);
+  GSource *timeout_source = NULL;
+  gboolean pushed = FALSE;
+
+  /* The function calling may have pushed a context of its own (a
+   * library's sync wrapper does): the task, the operation and the calls
+   * served meanwhile belong to the runner context all the same. */
+  if (g_main_context_get_thread_default () != context)
+    {
+      g_main_context_push_thread_default (context);
+      pushed = TRUE;
+    }
+
+  _async_runner_call_prepare (call);
+  _async_runner_call_run (call);
+
+  if (deadline >= 0 && !_async_runner_call_is_finished (call))
+    {
+      timeout_source = g_timeout_source_new (0);
+      g_source_set_ready_time (timeout_source, deadline);
+      g_source_set_callback (timeout_source, on_nested_timeout, call, NULL);
+      g_source_set_static_name (timeout_source, "[async-runner] timeout");
+      g_source_attach (timeout_source, context);
+    }
+
+  while (!_async_runner_call_is_finished (call))
+    {
+      /* Shut down from inside: this frame must unwind for the thread to
+       * stop. */
+      if (_async_runner_loop_is_quitting (call->loop))
+        _async_runner_call_abort (call, G_IO_ERROR_CLOSED, "The AsyncRunner was shut down");
+      else
+        g_main_context_iteration (context, TRUE);
+    }
+
+  if (timeout_source != NULL)
+    {
+      g_source_destroy (timeout_source);
+      g_source_unref (timeout_source);
+    }
+
+  if (pushed)
+    g_main_context_pop_thread_default (context);
+}
+
+/* Any thread: runs @call to its end (submitted to the runner thread, or
+ * run in place on it) and takes its error, if any. @timeout_ms 0 is no
+ * time limit. */
+static gboolean
+drive (AsyncRunnerCall  *call,
+       guint             timeout_ms,
+       GCancellable     *cancellable,
+       GError          **error)
+{
+  gint64 deadline = -1;
+  gulong handler = 0;
+  gboolean nested;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (timeout_ms > 0)
+    deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  /* The operation's own: it may cancel it too, without touching any
+   * other call. Always a new one: whoever keeps a weak reference to it
+   * must never reach another call's. */
+  call->cancellable = g_cancellable_new ();
+
+  nested = _async_runner_loop_is_current (call->loop);
+  call->nested = nested;
+
+  if (nested && _async_runner_loop_is_quitting (call->loop))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                           "The AsyncRunner has been shut down");
+      return FALSE;
+    }
+
+  if (!nested && !_async_runner_loop_submit (call->loop, call, error))
+    return FALSE;
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                     _async_runner_call_ref (call),
+                                     (GDestroyNotify) _async_runner_call_unref);
+
+  if (nested)
+    drive_nested (call, deadline);
+  else
+    {
+      while (!_async_runner_call_wait (call, deadline))
+        {
+          if (_async_runner_call_abort (call, G_IO_ERROR_TIMED_OUT, "Operation timed out"))
+            break;
+          /* Someone else is ending it right now. */
+          deadline = -1;
+        }
+    }
+
+  /* The caller owns @user_data: return only once the function will not
+   * run or has returned. */
+  _async_runner_call_settle (call);
+
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (call->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&call->error));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* drive(), with the call's start and end logged (G_MESSAGES_DEBUG=AsyncRunner)
+ * and marked (Sysprof). */
+static gboolean
+drive_logged (AsyncRunnerCall  *call,
+              guint             timeout_ms,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  GError *local_error = NULL;
+  gint64 start;
+  gboolean ok;
+
+  start = _async_runner_debug_log_start (call);
+  ok = drive (call, timeout_ms, cancellable, &local_error);
+  _async_runner_debug_log_end (call, start, local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+
+  return ok;
+}
+
+static gboolean
+drive_maybe_logged (AsyncRunnerCall  *call,
+                    guint             timeout_ms,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  call->debug = _async_runner_loop_get_debug (call->loop);
+
+  if G_LIKELY (!_async_runner_debug_log_calls)
+    return drive (call, timeout_ms, cancellable, error);
+
+  return drive_logged (call, timeout_ms, cancellable, error);
+}
+
+/* Any thread: async_runner_run_sync_full() once its arguments are checked.
+ * @timeout_ms 0 is no time limit. On failure @value is left untouched. */
+gboolean
+_async_runner_call_run_sync (AsyncRunner      *runner,
+                             AsyncRunnerLoop  *loop,
+                             const char       *name,
+                             guint             timeout_ms,
+                             AsyncRunnerFunc   func,
+                             gpointer          user_data,
+                             GCancellable     *cancellable,
+                             GValue           *value,
+                             GError          **error)
+{
+  g_autoptr(AsyncRunnerCall) call = _async_runner_call_new (runner, loop, func, NULL, user_data);
+
+  call->want_value = value != NULL;
+  call->name = name;
+
+  if (!drive_maybe_logged (call, timeout_ms, cancellable, error))
+    return FALSE;
+
+  if (value != NULL)
+    {
+      *value = call->value;
+      memset (&call->value, 0, sizeof call->value);
+    }
+
+  return TRUE;
+}
+
+/* Any thread: async_runner_call_sync_full() once its arguments are
+ * checked. @timeout_ms 0 is no time limit. */
+GAsyncResult *
+_async_runner_call_call_sync (AsyncRunner           *runner,
+                              AsyncRunnerLoop       *loop,
+                              const char            *name,
+                              guint                  timeout_ms,
+                              AsyncRunnerStartFunc   start,
+                              gpointer               user_data,
+                              GCancellable          *cancellable,
+                              GError               **error)
+{
+  g_autoptr(AsyncRunnerCall) call = _async_runner_call_new (runner, loop, NULL, start, user_data);
+
+  call->name = name;
+
+  if (!drive_maybe_logged (call, timeout_ms, cancellable, error))
+    return NULL;
+
+  return g_steal_pointer (&call->result);
 }

@@ -6,11 +6,13 @@
 #pragma once
 
 #include "async-runner-runner.h"
+#include "async-runner-debug-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _AsyncRunnerLoop AsyncRunnerLoop;
 typedef struct _AsyncRunnerCall AsyncRunnerCall;
+
 
 /* A call ends exactly once: the first party to claim it (the operation
  * completing, the caller's cancellable, the timeout, shutdown, a failure
@@ -75,15 +77,9 @@ struct _AsyncRunnerCall
    * returns. Owned. */
   GMainContext         *waiter_context; /* atomic */
 
-  /* Diagnostics (async-runner-debug.c). @caller_thread and @sleep_since are
-   * written by the caller before it lists the call in @debug, and read
-   * only under @debug's lock while it is listed. */
-  struct _AsyncRunnerDebug *debug;     /* immutable: the runner's, or NULL */
-  const char           *name;          /* immutable: the caller's, or NULL */
-  guintptr              caller_thread; /* the caller's pthread_t */
-  gint64                sleep_since;   /* monotonic time the caller's wait began */
-  GList                 sleeping_link; /* in @debug's list while the caller sleeps */
-  gboolean              sleeping;      /* the caller's thread only */
+  /* Diagnostics (async-runner-debug.c), which see only @diag */
+  AsyncRunnerDebug     *debug;         /* immutable: the runner's, or NULL */
+  AsyncRunnerDebugCall  diag;
 
   /* The outcome: written by the claimer, read by the caller once
    * the call is finished. */

@@ -37,6 +37,9 @@ _async_runner_call_new (AsyncRunner          *runner,
   call->start = start;
   call->user_data = user_data;
   call->inflight_link.data = call;
+  call->diag.func = func != NULL ? (gpointer) func : (gpointer) start;
+  call->diag.state = &call->state;
+  call->diag.run_state = &call->run_state;
 
   return call;
 }
@@ -201,7 +204,7 @@ _async_runner_call_wait (AsyncRunnerCall *call,
       gint64 report_at = stuck_us > 0 ? start + stuck_us : -1;
 
       if (call->debug != NULL)
-        _async_runner_debug_sleep (call, start);
+        _async_runner_debug_sleep (call->debug, &call->diag, start);
 
       g_atomic_int_set (&call->parked, TRUE);
 
@@ -223,14 +226,16 @@ _async_runner_call_wait (AsyncRunnerCall *call,
                 {
                   g_mutex_unlock (&call->mutex);
                   if (call->debug != NULL)
-                    _async_runner_debug_wake (call);
+                    _async_runner_debug_wake (call->debug, &call->diag);
                   return FALSE;
                 }
 
               if (report_at >= 0 && now >= report_at)
                 {
                   g_mutex_unlock (&call->mutex);
-                  _async_runner_debug_report_stuck (call, now);
+                  _async_runner_debug_report_stuck (call->debug, &call->diag, now,
+                                                    _async_runner_loop_get_woke_at (call->loop),
+                                                    _async_runner_loop_is_sleeping (call->loop));
                   /* Again after twice as long a wait: at most a few lines. */
                   stuck_us *= 2;
                   report_at = start + stuck_us;
@@ -241,7 +246,7 @@ _async_runner_call_wait (AsyncRunnerCall *call,
       g_mutex_unlock (&call->mutex);
 
       if (call->debug != NULL)
-        _async_runner_debug_wake (call);
+        _async_runner_debug_wake (call->debug, &call->diag);
     }
 
   _async_runner_spin_learn (spin, g_get_monotonic_time () - start);
@@ -770,9 +775,9 @@ drive_logged (AsyncRunnerCall  *call,
   gint64 start;
   gboolean ok;
 
-  start = _async_runner_debug_log_start (call);
+  start = _async_runner_debug_log_start (&call->diag);
   ok = drive (call, timeout_ms, cancellable, &local_error);
-  _async_runner_debug_log_end (call, start, local_error);
+  _async_runner_debug_log_end (&call->diag, start, local_error);
   if (local_error != NULL)
     g_propagate_error (error, local_error);
 
@@ -809,7 +814,7 @@ _async_runner_call_run_sync (AsyncRunner      *runner,
   g_autoptr(AsyncRunnerCall) call = _async_runner_call_new (runner, loop, func, NULL, user_data);
 
   call->want_value = value != NULL;
-  call->name = name;
+  call->diag.name = name;
 
   if (!drive_maybe_logged (call, timeout_ms, cancellable, error))
     return FALSE;
@@ -837,7 +842,7 @@ _async_runner_call_call_sync (AsyncRunner           *runner,
 {
   g_autoptr(AsyncRunnerCall) call = _async_runner_call_new (runner, loop, NULL, start, user_data);
 
-  call->name = name;
+  call->diag.name = name;
 
   if (!drive_maybe_logged (call, timeout_ms, cancellable, error))
     return NULL;

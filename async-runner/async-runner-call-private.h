@@ -7,10 +7,10 @@
 
 #include "async-runner-runner.h"
 #include "async-runner-debug-private.h"
+#include "async-runner-loop-private.h"
 
 G_BEGIN_DECLS
 
-typedef struct _AsyncRunnerLoop AsyncRunnerLoop;
 typedef struct _AsyncRunnerCall AsyncRunnerCall;
 
 
@@ -59,8 +59,7 @@ struct _AsyncRunnerCall
   guint                 want_value : 1;
   guint                 nested : 1;    /* waited for by iterating the loop */
 
-  /* The loop's submit stack, then its ready list */
-  AsyncRunnerCall      *next;
+  AsyncRunnerQueueNode  node;          /* in the loop's queue */
 
   /* Runner thread only */
   GTask                *task;          /* run_sync: made before dispatch */
@@ -104,10 +103,6 @@ gboolean         _async_runner_call_is_finished  (AsyncRunnerCall      *call);
 gboolean         _async_runner_call_wait         (AsyncRunnerCall      *call,
                                                   gint64                deadline);
 void             _async_runner_call_settle       (AsyncRunnerCall      *call);
-void             _async_runner_call_prepare      (AsyncRunnerCall      *call);
-void             _async_runner_call_run          (AsyncRunnerCall      *call);
-void             _async_runner_call_discard      (AsyncRunnerCall      *call);
-void             _async_runner_call_forget_op    (AsyncRunnerCall      *call);
 
 gboolean         _async_runner_call_run_sync     (AsyncRunner          *runner,
                                                   AsyncRunnerLoop      *loop,

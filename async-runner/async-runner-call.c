@@ -9,13 +9,56 @@
 
 #include "async-runner-call-private.h"
 #include "async-runner-debug-private.h"
+#include "async-runner-call-queue-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-task-private.h"
 
 /* How many spin rounds between looks at the clock. */
 #define SPIN_CLOCK_EVERY 32
 
+/* The in-flight list keeps calls that ended elsewhere (cancelled, timed
+ * out) until it is pruned, once it has doubled since the last pruning. */
+#define INFLIGHT_PRUNE_MIN 64
+
+#define CALL_OF_NODE(n) ((AsyncRunnerCall *) (gpointer) ((guint8 *) (n) - G_STRUCT_OFFSET (AsyncRunnerCall, node)))
+
+struct _AsyncRunnerCallSet
+{
+  /* Runner thread only */
+  GQueue            inflight;        /* started calls, each holding a reference */
+  guint             inflight_pruned; /* length after the last pruning */
+  GHashTable       *ops;             /* call_sync operations by key: their call, or
+                                      * NULL for a failed start whose callback may
+                                      * still come */
+  GHashTable       *abandoned;       /* call_sync operations still running when the
+                                      * thread stopped, by key: their cancellable
+                                      * (owned), to recognise a callback that lost
+                                      * its key */
+  guintptr          last_op_key;
+
+  gint              outliving_tasks; /* atomic: run_sync tasks that outlived their
+                                      * function, not yet finalized */
+};
+
 static GQuark task_call_quark;
+
+static void set_track                (AsyncRunnerCallSet *set,
+                                      AsyncRunnerCall    *call);
+static void set_untrack              (AsyncRunnerCallSet *set,
+                                      AsyncRunnerCall    *call);
+static gpointer set_add_op           (AsyncRunnerCallSet *set,
+                                      AsyncRunnerCall    *call);
+static void set_retire_op            (AsyncRunnerCallSet *set,
+                                      AsyncRunnerCall    *call);
+static AsyncRunnerCall *set_take_op  (AsyncRunnerCallSet *set,
+                                      gpointer            key,
+                                      GAsyncResult       *result);
+
+static inline AsyncRunnerCallSet *
+calls_of (AsyncRunnerCall *call)
+{
+  return _async_runner_loop_get_calls (call->loop);
+}
 
 AsyncRunnerCall *
 _async_runner_call_new (AsyncRunner          *runner,
@@ -381,7 +424,7 @@ on_task_ready (GObject      *source_object,
   AsyncRunnerCall *call = user_data;   /* kept alive by the caller or the task */
 
   call->task_done = TRUE;
-  _async_runner_loop_untrack (call->loop, call);
+  set_untrack (calls_of (call), call);
 
   /* Completed while the function runs: what it returns decides. */
   if (call->running)
@@ -396,18 +439,23 @@ on_task_finalized (gpointer user_data)
 {
   AsyncRunnerCall *call = user_data;   /* the task's reference */
   AsyncRunnerLoop *loop = _async_runner_loop_ref (call->loop);
+  AsyncRunnerCallSet *set = _async_runner_loop_get_calls (loop);
 
   _async_runner_call_abort (call, G_IO_ERROR_FAILED,
                             "The AsyncRunnerFunc dropped its task without completing it");
   _async_runner_call_unref (call);
-  _async_runner_loop_task_gone (loop);
+
+  /* The last one, after shutdown: the thread may be waiting for it. */
+  if (g_atomic_int_add (&set->outliving_tasks, -1) == 1 &&
+      _async_runner_loop_is_quitting (loop))
+    g_main_context_wakeup (_async_runner_loop_get_context (loop));
   _async_runner_loop_unref (loop);
 }
 
 /* Runner thread, with the runner context as thread-default: makes the
  * task of a run_sync call. */
-void
-_async_runner_call_prepare (AsyncRunnerCall *call)
+static void
+prepare (AsyncRunnerCall *call)
 {
   GTask *task;
 
@@ -439,14 +487,14 @@ watch_task (AsyncRunnerCall *call,
 
   g_object_set_qdata_full (G_OBJECT (task), task_call_quark,
                            _async_runner_call_ref (call), on_task_finalized);
-  _async_runner_loop_task_started (call->loop);
+  g_atomic_int_inc (&calls_of (call)->outliving_tasks);
 }
 
 /* Runner thread, with the runner context as thread-default: a call that
  * will not run. Its task, if made, is returned so that it is not
  * finalized unreturned. */
-void
-_async_runner_call_discard (AsyncRunnerCall *call)
+static void
+discard (AsyncRunnerCall *call)
 {
   g_autoptr(GTask) task = g_steal_pointer (&call->task);
 
@@ -461,7 +509,7 @@ _async_runner_call_discard (AsyncRunnerCall *call)
 }
 
 /* Runner thread, callback of a call_sync operation. @user_data is the
- * operation's key in the loop's table (see _async_runner_loop_add_op()):
+ * operation's key in the set of calls in flight (see set_add_op()):
  * a number, never dereferenced, so that a callback whose data a binding
  * lost or replaced, or one delivered twice, cannot touch freed memory. */
 static void
@@ -479,7 +527,7 @@ on_async_ready (GObject      *source_object,
       return;
     }
 
-  call = _async_runner_loop_take_op (loop, user_data, result);
+  call = set_take_op (_async_runner_loop_get_calls (loop), user_data, result);
   if (call == NULL)
     return;
 
@@ -495,20 +543,20 @@ on_async_ready (GObject      *source_object,
       _async_runner_call_publish (call);
     }
 
-  _async_runner_loop_untrack (call->loop, call);
+  set_untrack (calls_of (call), call);
 }
 
 /* Runner thread: the operation of @call will not call back, or if it
  * does, it must find no call. */
-void
-_async_runner_call_forget_op (AsyncRunnerCall *call)
+static void
+forget_op (AsyncRunnerCall *call)
 {
   if (!call->op_pending)
     return;
 
-  _async_runner_loop_retire_op (call->loop, call);
+  set_retire_op (calls_of (call), call);
   call->op_pending = FALSE;
-  _async_runner_loop_untrack (call->loop, call);
+  set_untrack (calls_of (call), call);
 }
 
 /* TRUE if nobody but the caller holds @task: it was neither kept nor
@@ -522,8 +570,8 @@ task_is_orphan (GTask *task)
 
 /* Runner thread, with the runner context as thread-default: runs the
  * function of a call, prepared before. */
-void
-_async_runner_call_run (AsyncRunnerCall *call)
+static void
+run_function (AsyncRunnerCall *call)
 {
   /* Ended before it started (cancelled, timed out, shut down). */
   if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING ||
@@ -585,7 +633,7 @@ _async_runner_call_run (AsyncRunnerCall *call)
                                      : "The AsyncRunnerFunc did not start the operation");
         }
       else if (started && g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_PENDING)
-        _async_runner_loop_track (call->loop, call);
+        set_track (calls_of (call), call);
     }
   else
     {
@@ -596,8 +644,8 @@ _async_runner_call_run (AsyncRunnerCall *call)
       /* Tracked first: the operation may call back before start returns,
        * and the in-flight list keeps the call alive for the callback. */
       call->op_pending = TRUE;
-      _async_runner_loop_track (call->loop, call);
-      key = _async_runner_loop_add_op (call->loop, call);
+      set_track (calls_of (call), call);
+      key = set_add_op (calls_of (call), call);
 
       call->running = TRUE;
       started = call->start (call->runner, call->user_data, call->cancellable,
@@ -612,7 +660,7 @@ _async_runner_call_run (AsyncRunnerCall *call)
           /* Even if it called back: it says it did not start. */
           _async_runner_call_abort (call, G_IO_ERROR_FAILED,
                                     "The AsyncRunnerStartFunc did not start the operation");
-          _async_runner_call_forget_op (call);
+          forget_op (call);
         }
       else if (early != NULL && _async_runner_call_claim (call))
         {
@@ -660,8 +708,8 @@ drive_nested (AsyncRunnerCall *call,
       pushed = TRUE;
     }
 
-  _async_runner_call_prepare (call);
-  _async_runner_call_run (call);
+  prepare (call);
+  run_function (call);
 
   if (deadline >= 0 && !_async_runner_call_is_finished (call))
     {
@@ -726,8 +774,17 @@ drive (AsyncRunnerCall  *call,
       return FALSE;
     }
 
-  if (!nested && !_async_runner_loop_submit (call->loop, call, error))
-    return FALSE;
+  if (!nested)
+    {
+      /* The queue's reference: dropped by _async_runner_call_node_run()
+       * or _async_runner_call_node_discard(). */
+      _async_runner_call_ref (call);
+      if (!_async_runner_loop_submit (call->loop, &call->node, error))
+        {
+          _async_runner_call_unref (call);
+          return FALSE;
+        }
+    }
 
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
@@ -848,4 +905,286 @@ _async_runner_call_call_sync (AsyncRunner           *runner,
     return NULL;
 
   return g_steal_pointer (&call->result);
+}
+
+/* ---- What the runner thread knows of calls: async-runner-call-queue-private.h ---- */
+
+void
+_async_runner_call_node_prepare (AsyncRunnerQueueNode *node)
+{
+  prepare (CALL_OF_NODE (node));
+}
+
+void
+_async_runner_call_node_run (AsyncRunnerQueueNode *node)
+{
+  AsyncRunnerCall *call = CALL_OF_NODE (node);
+
+  run_function (call);
+  _async_runner_call_unref (call);
+}
+
+void
+_async_runner_call_node_discard (AsyncRunnerQueueNode *node)
+{
+  AsyncRunnerCall *call = CALL_OF_NODE (node);
+
+  discard (call);
+  _async_runner_call_unref (call);
+}
+
+AsyncRunnerCallSet *
+_async_runner_call_set_new (void)
+{
+  AsyncRunnerCallSet *set = g_new0 (AsyncRunnerCallSet, 1);
+
+  g_queue_init (&set->inflight);
+  set->ops = g_hash_table_new (NULL, NULL);
+  set->abandoned = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+
+  return set;
+}
+
+void
+_async_runner_call_set_free (AsyncRunnerCallSet *set)
+{
+  g_assert (set->inflight.length == 0);
+
+  g_hash_table_unref (set->ops);
+  g_hash_table_unref (set->abandoned);
+  g_free (set);
+}
+
+static void
+prune_inflight (AsyncRunnerCallSet *set)
+{
+  GList *l = set->inflight.head;
+
+  while (l != NULL)
+    {
+      AsyncRunnerCall *call = l->data;
+
+      l = l->next;
+      if (!call->op_pending && g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
+        set_untrack (set, call);
+    }
+
+  set->inflight_pruned = set->inflight.length;
+}
+
+/* Runner thread: @call was started; shutdown must be able to end it. */
+static void
+set_track (AsyncRunnerCallSet *set,
+           AsyncRunnerCall    *call)
+{
+  g_assert (!call->inflight);
+
+  if (set->inflight.length >= MAX (INFLIGHT_PRUNE_MIN, 2 * set->inflight_pruned))
+    prune_inflight (set);
+
+  call->inflight = TRUE;
+  g_queue_push_tail_link (&set->inflight, &call->inflight_link);
+  _async_runner_call_ref (call);
+}
+
+/* Runner thread: @call's operation came back. */
+static void
+set_untrack (AsyncRunnerCallSet *set,
+             AsyncRunnerCall    *call)
+{
+  if (!call->inflight)
+    return;
+
+  call->inflight = FALSE;
+  g_queue_unlink (&set->inflight, &call->inflight_link);
+  _async_runner_call_unref (call);
+}
+
+/* Runner thread: registers the operation that @call is about to start
+ * (the in-flight list keeps @call alive) and returns the key to pass as its
+ * callback's data. Keys are numbers, never addresses. */
+static gpointer
+set_add_op (AsyncRunnerCallSet *set,
+            AsyncRunnerCall    *call)
+{
+  gpointer key;
+
+  /* Never 0 (NULL is what a binding that lost the data passes). */
+  if G_UNLIKELY (++set->last_op_key == 0)
+    ++set->last_op_key;
+  key = GSIZE_TO_POINTER (set->last_op_key);
+  call->op_key = key;
+  g_hash_table_insert (set->ops, key, call);
+
+  return key;
+}
+
+/* Runner thread: @call's start function failed. Its operation may call
+ * back all the same; that callback is ignored silently. */
+static void
+set_retire_op (AsyncRunnerCallSet *set,
+               AsyncRunnerCall    *call)
+{
+  g_hash_table_insert (set->ops, g_steal_pointer (&call->op_key), NULL);
+}
+
+/* Runner thread: a call whose operation is pending, found by @result's
+ * cancellable (GTask results) or, when @key is NULL, as the only one. */
+static AsyncRunnerCall *
+find_op (AsyncRunnerCallSet *set,
+         gpointer            key,
+         GAsyncResult       *result)
+{
+  GCancellable *cancellable = NULL;
+  AsyncRunnerCall *found = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  if (G_IS_TASK (result))
+    cancellable = g_task_get_cancellable (G_TASK (result));
+
+  g_hash_table_iter_init (&iter, set->ops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      AsyncRunnerCall *call = value;
+
+      if (call == NULL)
+        continue;
+      if (cancellable != NULL && call->cancellable == cancellable)
+        return call;
+      found = call;
+      n++;
+    }
+
+  return key == NULL && cancellable == NULL && n == 1 ? found : NULL;
+}
+
+/* Runner thread: forgets the abandoned operation of @cancellable, if any. */
+static gboolean
+remove_abandoned (AsyncRunnerCallSet *set,
+                  GCancellable       *cancellable)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (cancellable == NULL)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, set->abandoned);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == cancellable)
+      {
+        g_hash_table_iter_remove (&iter);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* Runner thread, in the callback of a call_sync operation: the call it
+ * belongs to, removed from the table, or NULL if there is none to end. A
+ * callback brings back its key unless a binding lost it (some pass NULL
+ * or data of their own): then the call is found by the result. */
+static AsyncRunnerCall *
+set_take_op (AsyncRunnerCallSet *set,
+             gpointer            key,
+             GAsyncResult       *result)
+{
+  AsyncRunnerCall *call;
+  gpointer value;
+
+  if (g_hash_table_steal_extended (set->ops, key, NULL, &value))
+    {
+      /* NULL: a failed start's operation, called back after all. */
+      call = value;
+    }
+  else if (g_hash_table_remove (set->abandoned, key) ||
+           (G_IS_TASK (result) &&
+            remove_abandoned (set, g_task_get_cancellable (G_TASK (result)))))
+    {
+      /* Still running when the thread stopped: the call is over. */
+      return NULL;
+    }
+  else
+    {
+      call = find_op (set, key, result);
+      if (call == NULL)
+        {
+          g_critical ("An AsyncRunnerStartFunc's operation called back with data %p, "
+                      "which belongs to no pending call (a callback delivered twice, "
+                      "or a binding that does not pass callback_data back); ignored",
+                      key);
+          return NULL;
+        }
+      g_hash_table_remove (set->ops, call->op_key);
+    }
+
+  if (call != NULL)
+    call->op_key = NULL;
+
+  return call;
+}
+
+/* Runner thread, shut down: ends every call in flight with
+ * G_IO_ERROR_CLOSED, cancelling its operation. */
+void
+_async_runner_call_set_close (AsyncRunnerCallSet *set)
+{
+  GPtrArray *inflight;
+  GList *l;
+  guint i;
+
+  /* Aborting cancels the operation, whose handlers may call back and so
+   * change the list: walk a snapshot. */
+  inflight = g_ptr_array_new_with_free_func ((GDestroyNotify) _async_runner_call_unref);
+  for (l = set->inflight.head; l != NULL; l = l->next)
+    g_ptr_array_add (inflight, _async_runner_call_ref (l->data));
+  for (i = 0; i < inflight->len; i++)
+    _async_runner_call_abort (g_ptr_array_index (inflight, i), G_IO_ERROR_CLOSED,
+                              "The AsyncRunner was shut down");
+  g_ptr_array_unref (inflight);
+}
+
+gboolean
+_async_runner_call_set_is_busy (AsyncRunnerCallSet *set)
+{
+  return set->inflight.length > 0 || g_atomic_int_get (&set->outliving_tasks) > 0;
+}
+
+/* Runner thread, shut down, after the grace: the operations that have not
+ * called back yet are over for their calls. A run_sync task keeps what it
+ * needs (see @outliving_tasks); a call_sync operation's callback will
+ * find its key abandoned. */
+void
+_async_runner_call_set_abandon (AsyncRunnerCallSet *set)
+{
+  GList *l;
+
+  while ((l = g_queue_pop_head_link (&set->inflight)) != NULL)
+    {
+      AsyncRunnerCall *call = l->data;
+
+      call->inflight = FALSE;
+      if (call->op_pending)
+        {
+          g_hash_table_remove (set->ops, call->op_key);
+          g_hash_table_insert (set->abandoned, g_steal_pointer (&call->op_key),
+                               g_object_ref (call->cancellable));
+          call->op_pending = FALSE;
+        }
+      _async_runner_call_unref (call);
+    }
+}
+
+gboolean
+_async_runner_call_set_has_operations (AsyncRunnerCallSet *set)
+{
+  return g_atomic_int_get (&set->outliving_tasks) > 0 || g_hash_table_size (set->abandoned) > 0;
+}
+
+void
+_async_runner_call_set_forget_retired (AsyncRunnerCallSet *set)
+{
+  g_hash_table_remove_all (set->ops);
 }

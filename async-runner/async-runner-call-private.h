@@ -6,13 +6,11 @@
 #pragma once
 
 #include "async-runner-runner.h"
-#include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _AsyncRunnerCall AsyncRunnerCall;
-
 
 /* A call ends exactly once: the first party to claim it (the operation
  * completing, the caller's cancellable, the timeout, shutdown, a failure
@@ -36,57 +34,6 @@ typedef enum
   ASYNC_RUNNER_RUN_SKIPPED,
 } AsyncRunnerRunState;
 
-struct _AsyncRunnerCall
-{
-  gatomicrefcount       ref_count;
-  gint                  state;         /* atomic: AsyncRunnerCallState */
-  gint                  run_state;     /* atomic: AsyncRunnerRunState */
-
-  /* Parking: the caller sleeps on @cond only after announcing it in
-   * @parked, so whoever publishes signals only when someone sleeps. */
-  gint                  parked;        /* atomic: waits for @state */
-  gint                  ran_waiter;    /* atomic: waits for @run_state */
-  GMutex                mutex;
-  GCond                 cond;
-
-  /* Immutable once submitted */
-  AsyncRunner          *runner;        /* the caller holds a reference */
-  AsyncRunnerLoop      *loop;          /* owned */
-  AsyncRunnerFunc       func;          /* exactly one of @func and @start */
-  AsyncRunnerStartFunc  start;
-  gpointer              user_data;
-  GCancellable         *cancellable;   /* the operation's own, never NULL */
-  guint                 want_value : 1;
-  guint                 nested : 1;    /* waited for by iterating the loop */
-
-  AsyncRunnerQueueNode  node;          /* in the loop's queue */
-
-  /* Runner thread only */
-  GTask                *task;          /* run_sync: made before dispatch */
-  GList                 inflight_link; /* started, not known to have ended */
-  gpointer              op_key;        /* call_sync: what the operation calls back with */
-  GAsyncResult         *early_result;  /* call_sync: delivered while @start ran */
-  guint                 inflight : 1;
-  guint                 op_pending : 1; /* call_sync: callback not yet run */
-  guint                 task_done : 1;  /* run_sync: the task's callback ran */
-  guint                 running : 1;    /* the function has not returned yet */
-
-  /* Set by a caller that waits for the function on another runner's
-   * thread, which it keeps serving meanwhile: woken when the function
-   * returns. Owned. */
-  GMainContext         *waiter_context; /* atomic */
-
-  /* Diagnostics (async-runner-debug.c), which see only @diag */
-  AsyncRunnerDebug     *debug;         /* immutable: the runner's, or NULL */
-  AsyncRunnerDebugCall  diag;
-
-  /* The outcome: written by the claimer, read by the caller once
-   * the call is finished. */
-  GValue                value;
-  GAsyncResult         *result;
-  GError               *error;
-};
-
 AsyncRunnerCall *_async_runner_call_new          (AsyncRunner          *runner,
                                                   AsyncRunnerLoop      *loop,
                                                   AsyncRunnerFunc       func,
@@ -100,9 +47,11 @@ gboolean         _async_runner_call_abort        (AsyncRunnerCall      *call,
                                                   gint                  code,
                                                   const char           *message);
 gboolean         _async_runner_call_is_finished  (AsyncRunnerCall      *call);
+GValue          *_async_runner_call_get_value    (AsyncRunnerCall      *call);
+const GError    *_async_runner_call_get_error    (AsyncRunnerCall      *call);
+gboolean         _async_runner_call_has_state_waiter (AsyncRunnerCall  *call);
 gboolean         _async_runner_call_wait         (AsyncRunnerCall      *call,
                                                   gint64                deadline);
-void             _async_runner_call_settle       (AsyncRunnerCall      *call);
 
 gboolean         _async_runner_call_run_sync     (AsyncRunner          *runner,
                                                   AsyncRunnerLoop      *loop,

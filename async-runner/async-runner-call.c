@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "async-runner-call-private.h"
-#include "async-runner-debug-private.h"
 #include "async-runner-call-queue-private.h"
+#include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-task-private.h"
 
@@ -21,6 +21,57 @@
 #define INFLIGHT_PRUNE_MIN 64
 
 #define CALL_OF_NODE(n) ((AsyncRunnerCall *) (gpointer) ((guint8 *) (n) - G_STRUCT_OFFSET (AsyncRunnerCall, node)))
+
+struct _AsyncRunnerCall
+{
+  gatomicrefcount       ref_count;
+  gint                  state;         /* atomic: AsyncRunnerCallState */
+  gint                  run_state;     /* atomic: AsyncRunnerRunState */
+
+  /* Parking: the caller sleeps on @cond only after announcing it in
+   * @parked, so whoever publishes signals only when someone sleeps. */
+  gint                  parked;        /* atomic: waits for @state */
+  gint                  ran_waiter;    /* atomic: waits for @run_state */
+  GMutex                mutex;
+  GCond                 cond;
+
+  /* Immutable once submitted */
+  AsyncRunner          *runner;        /* the caller holds a reference */
+  AsyncRunnerLoop      *loop;          /* owned */
+  AsyncRunnerFunc       func;          /* exactly one of @func and @start */
+  AsyncRunnerStartFunc  start;
+  gpointer              user_data;
+  GCancellable         *cancellable;   /* the operation's own, never NULL */
+  guint                 want_value : 1;
+  guint                 nested : 1;    /* waited for by iterating the loop */
+
+  AsyncRunnerQueueNode  node;          /* in the loop's queue */
+
+  /* Runner thread only */
+  GTask                *task;          /* run_sync: made before dispatch */
+  GList                 inflight_link; /* started, not known to have ended */
+  gpointer              op_key;        /* call_sync: what the operation calls back with */
+  GAsyncResult         *early_result;  /* call_sync: delivered while @start ran */
+  guint                 inflight : 1;
+  guint                 op_pending : 1; /* call_sync: callback not yet run */
+  guint                 task_done : 1;  /* run_sync: the task's callback ran */
+  guint                 running : 1;    /* the function has not returned yet */
+
+  /* Set by a caller that waits for the function on another runner's
+   * thread, which it keeps serving meanwhile: woken when the function
+   * returns. Owned. */
+  GMainContext         *waiter_context; /* atomic */
+
+  /* Diagnostics (async-runner-debug.c), which see only @diag */
+  AsyncRunnerDebug     *debug;         /* immutable: the runner's, or NULL */
+  AsyncRunnerDebugCall  diag;
+
+  /* The outcome: written by the claimer, read by the caller once
+   * the call is finished. */
+  GValue                value;
+  GAsyncResult         *result;
+  GError               *error;
+};
 
 struct _AsyncRunnerCallSet
 {
@@ -129,6 +180,29 @@ gboolean
 _async_runner_call_is_finished (AsyncRunnerCall *call)
 {
   return g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_FINISHED;
+}
+
+/* The outcome's value: written by the claimer before it publishes, read
+ * by the caller once the call is finished. */
+GValue *
+_async_runner_call_get_value (AsyncRunnerCall *call)
+{
+  return &call->value;
+}
+
+/* The caller's thread, once the call is finished: its error, if any. */
+const GError *
+_async_runner_call_get_error (AsyncRunnerCall *call)
+{
+  return call->error;
+}
+
+/* Any thread: whether the caller announced that it sleeps until the call
+ * is finished (tests/test-wait.c publishes at that moment). */
+gboolean
+_async_runner_call_has_state_waiter (AsyncRunnerCall *call)
+{
+  return g_atomic_int_get (&call->parked);
 }
 
 /* Any thread, by the claimer, holding a reference: makes the outcome
@@ -326,7 +400,7 @@ serve_until_returned (AsyncRunnerCall *call,
 /* The caller's thread, once @call has ended: makes sure its function
  * will not run, or waits until it has returned. Functions only start
  * work, so this wait is short. */
-void
+static void
 _async_runner_call_settle (AsyncRunnerCall *call)
 {
   AsyncRunnerLoop *own;

@@ -13,9 +13,6 @@
 #include "async-runner-loop-private.h"
 #include "async-runner-task-private.h"
 
-/* How many spin rounds between looks at the clock. */
-#define SPIN_CLOCK_EVERY 32
-
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
  * out) until it is pruned, once it has doubled since the last pruning. */
 #define INFLIGHT_PRUNE_MIN 64
@@ -253,6 +250,13 @@ _async_runner_call_abort (AsyncRunnerCall *call,
   return TRUE;
 }
 
+static gboolean
+check_finished (gpointer data,
+                gboolean look_around)
+{
+  return _async_runner_call_is_finished (data);
+}
+
 /* The caller's thread. Spins for a bounded time, then sleeps until @call
  * is finished or the monotonic time reaches @deadline (-1: no deadline).
  * Returns FALSE if the deadline passed first. */
@@ -280,23 +284,7 @@ _async_runner_call_wait (AsyncRunnerCall *call,
 
   if (stop != 0)
     {
-      guint i;
-
-      for (i = 1; ; i++)
-        {
-          if (_async_runner_call_is_finished (call))
-            {
-              finished = TRUE;
-              break;
-            }
-
-          if ((i % SPIN_CLOCK_EVERY == 0 || i >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS) &&
-              g_get_monotonic_time () >= stop)
-            break;
-
-          _async_runner_spin_round (i);
-        }
-
+      finished = _async_runner_spin_until (stop, 1, check_finished, call);
       _async_runner_spin_end ();
     }
   else if (same_cpu || deadline < 0)
@@ -304,11 +292,9 @@ _async_runner_call_wait (AsyncRunnerCall *call,
       /* More waiters than cores, or sharing the runner's CPU: do not spin,
        * but let the threads that do the work run, for as long as spinning
        * would have lasted. */
-      gint64 yield_stop = start + g_atomic_int_get (&spin->budget_us);
-
-      while (!(finished = _async_runner_call_is_finished (call)) &&
-             g_get_monotonic_time () < yield_stop)
-        g_thread_yield ();
+      finished = _async_runner_spin_until (start + g_atomic_int_get (&spin->budget_us),
+                                           ASYNC_RUNNER_SPIN_PAUSE_ROUNDS,
+                                           check_finished, call);
     }
 
   if (!finished)

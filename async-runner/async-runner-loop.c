@@ -16,11 +16,6 @@
  * dispatched, holding the context (and its descriptor) forever. */
 #define DRAIN_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
 
-/* How many pausing spin rounds between looks at the context's file
- * descriptors (once yielding, every round looks): a spinning runner must
- * still notice sources woken from other threads. */
-#define SPIN_POLL_EVERY 32
-
 /* An iteration with a source already ready (an idle completing a task,
  * say) polls with a zero timeout only to see whether descriptors became
  * ready too. Back-to-back such iterations skip that system call when the
@@ -246,6 +241,42 @@ set_woke_at (AsyncRunnerLoop *loop,
   __atomic_store_n (&loop->woke_at, now, __ATOMIC_RELAXED);
 }
 
+/* The runner thread spinning in loop_poll() */
+typedef struct
+{
+  AsyncRunnerLoop *loop;
+  GPollFD         *fds;
+  guint            n_fds;
+  gboolean         submitted;   /* out: a call was submitted */
+  gint             ret;         /* out: what the last poll() returned */
+} PollSpin;
+
+/* Each round, look for submitted calls; on the rounds that look around,
+ * at the context's file descriptors too: a spinning runner must still
+ * notice sources woken from other threads. */
+static gboolean
+poll_spin_check (gpointer data,
+                 gboolean look_around)
+{
+  PollSpin *spin = data;
+
+  if (has_submitted (spin->loop))
+    {
+      spin->submitted = TRUE;
+      return TRUE;
+    }
+
+  if (look_around)
+    {
+      spin->ret = g_poll (spin->fds, spin->n_fds, 0);
+      spin->loop->polled_at = g_get_monotonic_time ();
+      if (spin->ret != 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* The context's poll function, on the runner thread (the only thread
  * that can own the context). Before sleeping, spin for a bounded time
  * watching for submitted calls, so that a busy caller does not pay a
@@ -283,38 +314,25 @@ loop_poll (GPollFD *fds,
                                    timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
   if (stop != 0)
     {
-      guint i;
+      PollSpin spin = { loop, fds, n_fds, FALSE, 0 };
 
-      for (i = round; ; i++)
+      _async_runner_spin_until (stop, round, poll_spin_check, &spin);
+      _async_runner_spin_end ();
+
+      if (spin.submitted)
         {
-          if (has_submitted (loop))
-            {
-              gint64 now = g_get_monotonic_time ();
+          gint64 now = g_get_monotonic_time ();
 
-              _async_runner_spin_end ();
-              _async_runner_spin_learn (&loop->runner_spin, now - start);
-              set_woke_at (loop, now);
-              return 0;
-            }
-
-          if (i % SPIN_POLL_EVERY == 0 || i >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS)
-            {
-              ret = g_poll (fds, n_fds, 0);
-              loop->polled_at = g_get_monotonic_time ();
-              if (ret != 0)
-                {
-                  _async_runner_spin_end ();
-                  set_woke_at (loop, loop->polled_at);
-                  return ret;
-                }
-              if (loop->polled_at >= stop)
-                break;
-            }
-
-          _async_runner_spin_round (i);
+          _async_runner_spin_learn (&loop->runner_spin, now - start);
+          set_woke_at (loop, now);
+          return 0;
         }
 
-      _async_runner_spin_end ();
+      if (spin.ret != 0)
+        {
+          set_woke_at (loop, loop->polled_at);
+          return spin.ret;
+        }
     }
 
   /* Announce the sleep, then look once more: a submitter pushes before

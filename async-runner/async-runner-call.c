@@ -1,6 +1,57 @@
-/* async-runner-call.c: one synchronous call and its outcome
+/* async-runner-call.c: one synchronous call, from submission to outcome
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * NOTES: the life of a call
+ *
+ * A call is one AsyncRunnerCall, opaque outside this file. The caller's
+ * thread makes it and waits; the runner thread runs its function and
+ * completes it; whoever ends it first (the operation, the caller's
+ * cancellable, the timeout, shutdown) claims it and publishes the outcome.
+ *
+ *   submit    caller     _async_runner_call_run_sync() / _call_sync() make
+ *                        the call and drive() it: drive_to_end() pushes its
+ *                        queue node on the loop's submit stack
+ *                        (_async_runner_loop_submit()), waking the runner
+ *                        thread if it sleeps in loop_poll().
+ *   take      runner     take_submitted() (async-runner-loop.c), from the
+ *                        queue source's prepare or check, takes the whole
+ *                        stack, oldest first: _async_runner_call_node_prepare()
+ *                        -> prepare() makes a run_sync call's task.
+ *   run       runner     queue_source_dispatch() -> _async_runner_call_node_run()
+ *                        -> run_function(): begin_run() (unless the caller
+ *                        gave up first), the function or start function,
+ *                        end_run(). A task or operation still out is tracked
+ *                        in the set of calls in flight: set_track(),
+ *                        set_add_op(); watch_task() for a task kept uncompleted.
+ *   complete  runner     on_task_ready() -> finish_from_task(), or
+ *                        on_async_ready() (its call found by set_take_op());
+ *                        the first _async_runner_call_claim() writes the
+ *                        outcome, _async_runner_call_publish() wakes the caller.
+ *   wait      caller     _async_runner_call_wait(): spins
+ *                        (_async_runner_spin_until()), then sleeps on the
+ *                        call's GCond, announced in @state_waiter. Then
+ *                        wait_for_function(): the caller owns user_data, so
+ *                        it returns only once the function will never run or
+ *                        has returned (serve_until_returned() on another
+ *                        runner's thread).
+ *   cancel    any        on_caller_cancelled(); the deadline in drive_to_end(),
+ *   timeout              on_nested_timeout() for a nested call:
+ *                        _async_runner_call_abort() claims the call, cancels
+ *                        the operation's own cancellable and publishes.
+ *   nested    runner     a call made on its own runner's thread: drive_nested()
+ *                        prepares and runs it in place, then iterates the
+ *                        runner context until it ends.
+ *   shutdown  runner     loop_drain() (async-runner-loop.c): queued calls are
+ *                        ended by _async_runner_call_node_discard() -> discard(),
+ *                        calls in flight by _async_runner_call_set_close();
+ *                        after a grace, _async_runner_call_set_abandon() forgets
+ *                        the operations still out. A nested caller or a
+ *                        caller serving its own runner notices the shutdown
+ *                        and unwinds.
+ *
+ * The memory-ordering notes at each announce-then-recheck site say which
+ * side stores first; the thread each function runs on is stated above it.
  */
 
 #include "config.h"
@@ -17,7 +68,9 @@
  * out) until it is pruned, once it has doubled since the last pruning. */
 #define INFLIGHT_PRUNE_MIN 64
 
-#define CALL_OF_NODE(n) ((AsyncRunnerCall *) (gpointer) ((guint8 *) (n) - G_STRUCT_OFFSET (AsyncRunnerCall, node)))
+/* The call a queue node is embedded in */
+#define CALL_OF_NODE(n) \
+  ((AsyncRunnerCall *) (gpointer) ((guint8 *) (n) - G_STRUCT_OFFSET (AsyncRunnerCall, node)))
 
 struct _AsyncRunnerCall
 {
@@ -25,10 +78,11 @@ struct _AsyncRunnerCall
   gint                  state;         /* atomic: AsyncRunnerCallState */
   gint                  run_state;     /* atomic: AsyncRunnerRunState */
 
-  /* Parking: the caller sleeps on @cond only after announcing it in
-   * @parked, so whoever publishes signals only when someone sleeps. */
-  gint                  parked;        /* atomic: waits for @state */
-  gint                  ran_waiter;    /* atomic: waits for @run_state */
+  /* A caller sleeps on @cond only after announcing it in the waiter flag
+   * of the word it waits for, so whoever changes that word signals only
+   * when someone sleeps. */
+  gint                  state_waiter;     /* atomic: waits for @state */
+  gint                  run_state_waiter; /* atomic: waits for @run_state */
   GMutex                mutex;
   GCond                 cond;
 
@@ -42,7 +96,8 @@ struct _AsyncRunnerCall
   guint                 want_value : 1;
   guint                 nested : 1;    /* waited for by iterating the loop */
 
-  AsyncRunnerQueueNode  node;          /* in the loop's queue */
+  /* The loop's submit stack, then its ready list */
+  AsyncRunnerQueueNode  node;
 
   /* Runner thread only */
   GTask                *task;          /* run_sync: made before dispatch */
@@ -70,6 +125,7 @@ struct _AsyncRunnerCall
   GError               *error;
 };
 
+/* The calls one runner thread started (see async-runner-call-queue-private.h) */
 struct _AsyncRunnerCallSet
 {
   /* Runner thread only */
@@ -163,6 +219,8 @@ _async_runner_call_unref (AsyncRunnerCall *call)
   g_free (call);
 }
 
+/* ---- Ending a call, exactly once: claim, then publish ---- */
+
 /* Any thread. Returns TRUE if the caller won the right to end @call: it
  * must write the outcome and then call _async_runner_call_publish(). */
 gboolean
@@ -199,7 +257,7 @@ _async_runner_call_get_error (AsyncRunnerCall *call)
 gboolean
 _async_runner_call_has_state_waiter (AsyncRunnerCall *call)
 {
-  return g_atomic_int_get (&call->parked);
+  return g_atomic_int_get (&call->state_waiter);
 }
 
 /* Any thread, by the claimer, holding a reference: makes the outcome
@@ -215,7 +273,7 @@ _async_runner_call_publish (AsyncRunnerCall *call)
   if (call->nested)
     context = g_main_context_ref (_async_runner_loop_get_context (call->loop));
 
-  /* Stored @state first, read @parked second; the caller does the
+  /* Stored @state first, read @state_waiter second; the caller does the
    * reverse, so at least one of us sees the other. */
   g_atomic_int_set (&call->state, ASYNC_RUNNER_CALL_FINISHED);
 
@@ -224,7 +282,7 @@ _async_runner_call_publish (AsyncRunnerCall *call)
       g_main_context_wakeup (context);
       g_main_context_unref (context);
     }
-  else if (g_atomic_int_get (&call->parked))
+  else if (g_atomic_int_get (&call->state_waiter))
     {
       g_mutex_lock (&call->mutex);
       g_cond_signal (&call->cond);
@@ -250,175 +308,7 @@ _async_runner_call_abort (AsyncRunnerCall *call,
   return TRUE;
 }
 
-static gboolean
-check_finished (gpointer data,
-                gboolean look_around)
-{
-  return _async_runner_call_is_finished (data);
-}
-
-/* The caller's thread. Spins for a bounded time, then sleeps until @call
- * is finished or the monotonic time reaches @deadline (-1: no deadline).
- * Returns FALSE if the deadline passed first. */
-gboolean
-_async_runner_call_wait (AsyncRunnerCall *call,
-                         gint64           deadline)
-{
-  AsyncRunnerSpin *spin = _async_runner_loop_get_caller_spin (call->loop);
-  gint64 start;
-  gint64 stop = 0;
-  gboolean same_cpu;
-  gboolean finished = FALSE;
-
-  if (_async_runner_call_is_finished (call))
-    return TRUE;
-
-  start = g_get_monotonic_time ();
-
-  /* On the runner thread's own CPU the runner cannot run while we spin:
-   * yield to it at once instead. */
-  same_cpu = _async_runner_current_cpu () == _async_runner_loop_get_runner_cpu (call->loop);
-
-  if (!same_cpu)
-    stop = _async_runner_spin_begin (spin, start, deadline < 0 ? -1 : MAX (deadline - start, 0));
-
-  if (stop != 0)
-    {
-      finished = _async_runner_spin_until (stop, 1, check_finished, call);
-      _async_runner_spin_end ();
-    }
-  else if (same_cpu || deadline < 0)
-    {
-      /* More waiters than cores, or sharing the runner's CPU: do not spin,
-       * but let the threads that do the work run, for as long as spinning
-       * would have lasted. */
-      finished = _async_runner_spin_until (start + g_atomic_int_get (&spin->budget_us),
-                                           ASYNC_RUNNER_SPIN_PAUSE_ROUNDS,
-                                           check_finished, call);
-    }
-
-  if (!finished)
-    {
-      /* Diagnostics: the sleep wakes at the stuck threshold to report the
-       * call (async-runner-debug.c), which costs nothing before then. */
-      gint64 stuck_us = call->debug != NULL
-        ? (gint64) g_atomic_int_get (&call->debug->stuck_ms) * G_TIME_SPAN_MILLISECOND
-        : 0;
-      gint64 report_at = stuck_us > 0 ? start + stuck_us : -1;
-
-      if (call->debug != NULL)
-        _async_runner_debug_sleep (call->debug, &call->diag, start);
-
-      g_atomic_int_set (&call->parked, TRUE);
-
-      g_mutex_lock (&call->mutex);
-      while (!_async_runner_call_is_finished (call))
-        {
-          gint64 until = report_at < 0 ? deadline
-                         : deadline < 0 ? report_at
-                         : MIN (deadline, report_at);
-
-          if (until < 0)
-            g_cond_wait (&call->cond, &call->mutex);
-          else if (!g_cond_wait_until (&call->cond, &call->mutex, until) &&
-                   !_async_runner_call_is_finished (call))
-            {
-              gint64 now = g_get_monotonic_time ();
-
-              if (deadline >= 0 && now >= deadline)
-                {
-                  g_mutex_unlock (&call->mutex);
-                  if (call->debug != NULL)
-                    _async_runner_debug_wake (call->debug, &call->diag);
-                  return FALSE;
-                }
-
-              if (report_at >= 0 && now >= report_at)
-                {
-                  g_mutex_unlock (&call->mutex);
-                  _async_runner_debug_report_stuck (call->debug, &call->diag, now,
-                                                    _async_runner_loop_get_woke_at (call->loop),
-                                                    _async_runner_loop_is_sleeping (call->loop));
-                  /* Again after twice as long a wait: at most a few lines. */
-                  stuck_us *= 2;
-                  report_at = start + stuck_us;
-                  g_mutex_lock (&call->mutex);
-                }
-            }
-        }
-      g_mutex_unlock (&call->mutex);
-
-      if (call->debug != NULL)
-        _async_runner_debug_wake (call->debug, &call->diag);
-    }
-
-  _async_runner_spin_learn (spin, g_get_monotonic_time () - start);
-
-  return TRUE;
-}
-
-/* A caller on the thread of runner @own, whose call to another runner
- * has ended, waits for that call's function to return. That function may
- * itself be waiting for a call to @own (runners calling each other): so
- * serve @own's calls meanwhile, as a nested call does, rather than sleep.
- * Any timeout or cancellation in such a cycle then ends it. */
-static void
-serve_until_returned (AsyncRunnerCall *call,
-                      AsyncRunnerLoop *own)
-{
-  GMainContext *context = _async_runner_loop_get_context (own);
-
-  /* Stored @waiter_context, then @ran_waiter, then read @run_state; the
-   * runner does the reverse (see end_run()). */
-  g_atomic_pointer_set (&call->waiter_context, g_main_context_ref (context));
-  g_atomic_int_set (&call->ran_waiter, TRUE);
-
-  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
-    {
-      /* Shut down meanwhile: this frame must unwind for the thread to
-       * stop, and the calls waiting for it must not wait for that. */
-      if (_async_runner_loop_is_quitting (own))
-        _async_runner_loop_discard_pending (own);
-      g_main_context_iteration (context, TRUE);
-    }
-}
-
-/* The caller's thread, once @call has ended: makes sure its function
- * will not run, or waits until it has returned. Functions only start
- * work, so this wait is short. */
-static void
-_async_runner_call_settle (AsyncRunnerCall *call)
-{
-  AsyncRunnerLoop *own;
-  guint i;
-
-  if (g_atomic_int_compare_and_exchange (&call->run_state,
-                                         ASYNC_RUNNER_RUN_NOT_STARTED,
-                                         ASYNC_RUNNER_RUN_SKIPPED))
-    return;
-
-  for (i = 1; i < ASYNC_RUNNER_SPIN_PAUSE_ROUNDS; i++)
-    {
-      if (g_atomic_int_get (&call->run_state) != ASYNC_RUNNER_RUN_RUNNING)
-        return;
-      _async_runner_cpu_relax ();
-    }
-
-  own = _async_runner_loop_get_current ();
-  if (own != NULL && own != call->loop)
-    {
-      serve_until_returned (call, own);
-      return;
-    }
-
-  /* Stored @ran_waiter first, read @run_state second; the runner does the
-   * reverse. */
-  g_atomic_int_set (&call->ran_waiter, TRUE);
-  g_mutex_lock (&call->mutex);
-  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
-    g_cond_wait (&call->cond, &call->mutex);
-  g_mutex_unlock (&call->mutex);
-}
+/* ---- The runner's side: prepare, run, complete ---- */
 
 /* Runner thread: the function may run unless the caller gave up first. */
 static gboolean
@@ -435,7 +325,7 @@ end_run (AsyncRunnerCall *call)
 {
   g_atomic_int_set (&call->run_state, ASYNC_RUNNER_RUN_RAN);
 
-  if (g_atomic_int_get (&call->ran_waiter))
+  if (g_atomic_int_get (&call->run_state_waiter))
     {
       GMainContext *waiter_context = g_atomic_pointer_get (&call->waiter_context);
 
@@ -732,6 +622,176 @@ run_function (AsyncRunnerCall *call)
 
 /* ---- The caller's side: submit, wait, cancel, time out, nested ---- */
 
+static gboolean
+check_finished (gpointer data,
+                gboolean look_around)
+{
+  return _async_runner_call_is_finished (data);
+}
+
+/* The caller's thread. Spins for a bounded time, then sleeps until @call
+ * is finished or the monotonic time reaches @deadline (-1: no deadline).
+ * Returns FALSE if the deadline passed first. */
+gboolean
+_async_runner_call_wait (AsyncRunnerCall *call,
+                         gint64           deadline)
+{
+  AsyncRunnerSpin *spin = _async_runner_loop_get_caller_spin (call->loop);
+  gint64 start;
+  gint64 stop = 0;
+  gboolean same_cpu;
+  gboolean finished = FALSE;
+
+  if (_async_runner_call_is_finished (call))
+    return TRUE;
+
+  start = g_get_monotonic_time ();
+
+  /* On the runner thread's own CPU the runner cannot run while we spin:
+   * yield to it at once instead. */
+  same_cpu = _async_runner_current_cpu () == _async_runner_loop_get_runner_cpu (call->loop);
+
+  if (!same_cpu)
+    stop = _async_runner_spin_begin (spin, start, deadline < 0 ? -1 : MAX (deadline - start, 0));
+
+  if (stop != 0)
+    {
+      finished = _async_runner_spin_until (stop, 1, check_finished, call);
+      _async_runner_spin_end ();
+    }
+  else if (same_cpu || deadline < 0)
+    {
+      /* More waiters than cores, or sharing the runner's CPU: do not spin,
+       * but let the threads that do the work run, for as long as spinning
+       * would have lasted. */
+      finished = _async_runner_spin_until (start + g_atomic_int_get (&spin->budget_us),
+                                           ASYNC_RUNNER_SPIN_PAUSE_ROUNDS,
+                                           check_finished, call);
+    }
+
+  if (!finished)
+    {
+      /* Diagnostics: the sleep wakes at the stuck threshold to report the
+       * call (async-runner-debug.c), which costs nothing before then. */
+      gint64 stuck_us = call->debug != NULL
+        ? (gint64) g_atomic_int_get (&call->debug->stuck_ms) * G_TIME_SPAN_MILLISECOND
+        : 0;
+      gint64 report_at = stuck_us > 0 ? start + stuck_us : -1;
+
+      if (call->debug != NULL)
+        _async_runner_debug_sleep (call->debug, &call->diag, start);
+
+      g_atomic_int_set (&call->state_waiter, TRUE);
+
+      g_mutex_lock (&call->mutex);
+      while (!_async_runner_call_is_finished (call))
+        {
+          gint64 until = report_at < 0 ? deadline
+                         : deadline < 0 ? report_at
+                         : MIN (deadline, report_at);
+
+          if (until < 0)
+            g_cond_wait (&call->cond, &call->mutex);
+          else if (!g_cond_wait_until (&call->cond, &call->mutex, until) &&
+                   !_async_runner_call_is_finished (call))
+            {
+              gint64 now = g_get_monotonic_time ();
+
+              if (deadline >= 0 && now >= deadline)
+                {
+                  g_mutex_unlock (&call->mutex);
+                  if (call->debug != NULL)
+                    _async_runner_debug_wake (call->debug, &call->diag);
+                  return FALSE;
+                }
+
+              if (report_at >= 0 && now >= report_at)
+                {
+                  g_mutex_unlock (&call->mutex);
+                  _async_runner_debug_report_stuck (call->debug, &call->diag, now,
+                                                    _async_runner_loop_get_woke_at (call->loop),
+                                                    _async_runner_loop_is_sleeping (call->loop));
+                  /* Again after twice as long a wait: at most a few lines. */
+                  stuck_us *= 2;
+                  report_at = start + stuck_us;
+                  g_mutex_lock (&call->mutex);
+                }
+            }
+        }
+      g_mutex_unlock (&call->mutex);
+
+      if (call->debug != NULL)
+        _async_runner_debug_wake (call->debug, &call->diag);
+    }
+
+  _async_runner_spin_learn (spin, g_get_monotonic_time () - start);
+
+  return TRUE;
+}
+
+/* A caller on the thread of runner @own, whose call to another runner
+ * has ended, waits for that call's function to return. That function may
+ * itself be waiting for a call to @own (runners calling each other): so
+ * serve @own's calls meanwhile, as a nested call does, rather than sleep.
+ * Any timeout or cancellation in such a cycle then ends it. */
+static void
+serve_until_returned (AsyncRunnerCall *call,
+                      AsyncRunnerLoop *own)
+{
+  GMainContext *context = _async_runner_loop_get_context (own);
+
+  /* Stored @waiter_context, then @run_state_waiter, then read @run_state;
+   * the runner does the reverse (see end_run()). */
+  g_atomic_pointer_set (&call->waiter_context, g_main_context_ref (context));
+  g_atomic_int_set (&call->run_state_waiter, TRUE);
+
+  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
+    {
+      /* Shut down meanwhile: this frame must unwind for the thread to
+       * stop, and the calls waiting for it must not wait for that. */
+      if (_async_runner_loop_is_quitting (own))
+        _async_runner_loop_discard_pending (own);
+      g_main_context_iteration (context, TRUE);
+    }
+}
+
+/* The caller's thread, once @call has ended: makes sure its function
+ * will not run, or waits until it has returned. Functions only start
+ * work, so this wait is short. */
+static void
+wait_for_function (AsyncRunnerCall *call)
+{
+  AsyncRunnerLoop *own;
+  guint i;
+
+  if (g_atomic_int_compare_and_exchange (&call->run_state,
+                                         ASYNC_RUNNER_RUN_NOT_STARTED,
+                                         ASYNC_RUNNER_RUN_SKIPPED))
+    return;
+
+  for (i = 1; i < ASYNC_RUNNER_SPIN_PAUSE_ROUNDS; i++)
+    {
+      if (g_atomic_int_get (&call->run_state) != ASYNC_RUNNER_RUN_RUNNING)
+        return;
+      _async_runner_cpu_relax ();
+    }
+
+  own = _async_runner_loop_get_current ();
+  if (own != NULL && own != call->loop)
+    {
+      serve_until_returned (call, own);
+      return;
+    }
+
+  /* Stored @run_state_waiter first, read @run_state second; the runner
+   * does the reverse. */
+  g_atomic_int_set (&call->run_state_waiter, TRUE);
+  g_mutex_lock (&call->mutex);
+  while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
+    g_cond_wait (&call->cond, &call->mutex);
+  g_mutex_unlock (&call->mutex);
+}
+
 /* Any thread: the caller's cancellable was cancelled. */
 static void
 on_caller_cancelled (GCancellable    *cancellable,
@@ -804,10 +864,10 @@ drive_nested (AsyncRunnerCall *call,
  * run in place on it) and takes its error, if any. @timeout_ms 0 is no
  * time limit. */
 static gboolean
-drive (AsyncRunnerCall  *call,
-       guint             timeout_ms,
-       GCancellable     *cancellable,
-       GError          **error)
+drive_to_end (AsyncRunnerCall  *call,
+              guint             timeout_ms,
+              GCancellable     *cancellable,
+              GError          **error)
 {
   gint64 deadline = -1;
   gulong handler = 0;
@@ -866,7 +926,7 @@ drive (AsyncRunnerCall  *call,
 
   /* The caller owns @user_data: return only once the function will not
    * run or has returned. */
-  _async_runner_call_settle (call);
+  wait_for_function (call);
 
   if (handler != 0)
     g_cancellable_disconnect (cancellable, handler);
@@ -880,39 +940,30 @@ drive (AsyncRunnerCall  *call,
   return TRUE;
 }
 
-/* drive(), with the call's start and end logged (G_MESSAGES_DEBUG=AsyncRunner)
- * and marked (Sysprof). */
+/* Any thread: drive_to_end(), with the call's start and end logged
+ * (G_MESSAGES_DEBUG=AsyncRunner) and marked (Sysprof) when asked for. */
 static gboolean
-drive_logged (AsyncRunnerCall  *call,
-              guint             timeout_ms,
-              GCancellable     *cancellable,
-              GError          **error)
+drive (AsyncRunnerCall  *call,
+       guint             timeout_ms,
+       GCancellable     *cancellable,
+       GError          **error)
 {
   GError *local_error = NULL;
   gint64 start;
   gboolean ok;
 
+  call->debug = _async_runner_loop_get_debug (call->loop);
+
+  if G_LIKELY (!_async_runner_debug_log_calls)
+    return drive_to_end (call, timeout_ms, cancellable, error);
+
   start = _async_runner_debug_log_start (&call->diag);
-  ok = drive (call, timeout_ms, cancellable, &local_error);
+  ok = drive_to_end (call, timeout_ms, cancellable, &local_error);
   _async_runner_debug_log_end (&call->diag, start, local_error);
   if (local_error != NULL)
     g_propagate_error (error, local_error);
 
   return ok;
-}
-
-static gboolean
-drive_maybe_logged (AsyncRunnerCall  *call,
-                    guint             timeout_ms,
-                    GCancellable     *cancellable,
-                    GError          **error)
-{
-  call->debug = _async_runner_loop_get_debug (call->loop);
-
-  if G_LIKELY (!_async_runner_debug_log_calls)
-    return drive (call, timeout_ms, cancellable, error);
-
-  return drive_logged (call, timeout_ms, cancellable, error);
 }
 
 /* Any thread: async_runner_run_sync_full() once its arguments are checked.
@@ -933,7 +984,7 @@ _async_runner_call_run_sync (AsyncRunner      *runner,
   call->want_value = value != NULL;
   call->diag.name = name;
 
-  if (!drive_maybe_logged (call, timeout_ms, cancellable, error))
+  if (!drive (call, timeout_ms, cancellable, error))
     return FALSE;
 
   if (value != NULL)
@@ -961,7 +1012,7 @@ _async_runner_call_call_sync (AsyncRunner           *runner,
 
   call->diag.name = name;
 
-  if (!drive_maybe_logged (call, timeout_ms, cancellable, error))
+  if (!drive (call, timeout_ms, cancellable, error))
     return NULL;
 
   return g_steal_pointer (&call->result);

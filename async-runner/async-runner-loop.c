@@ -587,8 +587,9 @@ _async_runner_loop_get_current (void)
 }
 
 /* Runner thread, once shut down, while a function waits on it (see
- * _async_runner_call_settle()): ends the calls submitted so far with
- * G_IO_ERROR_CLOSED, as loop_drain() will once the thread gets there. */
+ * wait_for_function() in async-runner-call.c): ends the calls submitted
+ * so far with G_IO_ERROR_CLOSED, as loop_drain() will once the thread
+ * gets there. */
 void
 _async_runner_loop_discard_pending (AsyncRunnerLoop *loop)
 {

@@ -373,6 +373,10 @@ on_task_ready (GObject      *source_object,
 {
   AsyncRunnerCall *call = user_data;   /* kept alive by the caller or the task */
 
+  /* GTask calls back directly only while dispatching a source of the
+   * task's context, else from an idle there: on the runner thread. */
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
+
   call->task_done = TRUE;
   set_untrack (calls_of (call), call);
 
@@ -408,6 +412,8 @@ static void
 prepare (AsyncRunnerCall *call)
 {
   GTask *task;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
 
   if (call->func == NULL)
     return;
@@ -447,6 +453,8 @@ static void
 discard (AsyncRunnerCall *call)
 {
   g_autoptr(GTask) task = g_steal_pointer (&call->task);
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
 
   _async_runner_call_abort (call, G_IO_ERROR_CLOSED, "The AsyncRunner was shut down");
 
@@ -523,6 +531,8 @@ task_is_orphan (GTask *task)
 static void
 run_function (AsyncRunnerCall *call)
 {
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
+
   /* Ended before it started (cancelled, timed out, shut down). */
   if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING ||
       !begin_run (call))
@@ -641,6 +651,8 @@ _async_runner_call_wait (AsyncRunnerCall *call,
   gint64 stop = 0;
   gboolean same_cpu;
   gboolean finished = FALSE;
+
+  ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD (call->loop);
 
   if (_async_runner_call_is_finished (call))
     return TRUE;
@@ -818,6 +830,8 @@ drive_nested (AsyncRunnerCall *call,
   GMainContext *context = _async_runner_loop_get_context (call->loop);
   GSource *timeout_source = NULL;
   gboolean pushed = FALSE;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
 
   /* The function calling may have pushed a context of its own (a
    * library's sync wrapper does): the task, the operation and the calls
@@ -1088,6 +1102,7 @@ static void
 set_track (AsyncRunnerCallSet *set,
            AsyncRunnerCall    *call)
 {
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
   g_assert (!call->inflight);
 
   if (set->inflight.length >= MAX (INFLIGHT_PRUNE_MIN, 2 * set->inflight_pruned))
@@ -1119,6 +1134,8 @@ set_add_op (AsyncRunnerCallSet *set,
             AsyncRunnerCall    *call)
 {
   gpointer key;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
 
   /* Never 0 (NULL is what a binding that lost the data passes). */
   if G_UNLIKELY (++set->last_op_key == 0)

@@ -28,6 +28,20 @@ AsyncRunnerLoop *_async_runner_loop_get_current     (void);
 void             _async_runner_loop_discard_pending (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
 
+/* The thread rules that comments state ("Runner thread", "Any thread but
+ * the runner's"), asserted in debug builds only (meson's debug option,
+ * which the default debugoptimized build has): they cost a thread-local
+ * read each, on the path of every call. */
+#ifdef ASYNC_RUNNER_ENABLE_DEBUG
+# define ASYNC_RUNNER_ASSERT_RUNNER_THREAD(loop) \
+  g_assert (_async_runner_loop_is_current (loop))
+# define ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD(loop) \
+  g_assert (!_async_runner_loop_is_current (loop))
+#else
+# define ASYNC_RUNNER_ASSERT_RUNNER_THREAD(loop) G_STMT_START { } G_STMT_END
+# define ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD(loop) G_STMT_START { } G_STMT_END
+#endif
+
 /* Diagnostics */
 struct _AsyncRunnerDebug *_async_runner_loop_get_debug (AsyncRunnerLoop *loop);
 gint64           _async_runner_loop_get_woke_at     (AsyncRunnerLoop *loop);

@@ -141,6 +141,8 @@ take_submitted (AsyncRunnerLoop *loop,
   AsyncRunnerQueueNode *newest = g_atomic_pointer_get (&loop->stack);
   AsyncRunnerQueueNode *oldest = NULL;
 
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
+
   /* Once closed, the stack stays closed: nobody can push any more. */
   if (newest == CLOSED_STACK (loop) ||
       (newest == NULL && replacement == NULL))
@@ -205,6 +207,8 @@ queue_source_dispatch (GSource     *source,
   AsyncRunnerLoop *loop = ((QueueSource *) source)->loop;
   AsyncRunnerQueueNode *node;
   gboolean pushed;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   if (loop->ready_head == NULL)
     return G_SOURCE_CONTINUE;
@@ -372,6 +376,8 @@ loop_drain (AsyncRunnerLoop *loop)
   AsyncRunnerQueueNode *node;
   gint64 deadline = g_get_monotonic_time () + DRAIN_GRACE_US;
   GSource *wake;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   take_submitted (loop, CLOSED_STACK (loop));
   while ((node = pop_ready (loop)) != NULL)
@@ -549,6 +555,8 @@ _async_runner_loop_submit (AsyncRunnerLoop       *loop,
 {
   gpointer head;
 
+  ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD (loop);
+
   g_atomic_int_set (&loop->caller_cpu, _async_runner_current_cpu ());
 
   do
@@ -594,6 +602,8 @@ void
 _async_runner_loop_discard_pending (AsyncRunnerLoop *loop)
 {
   AsyncRunnerQueueNode *node;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   take_submitted (loop, NULL);
   while ((node = pop_ready (loop)) != NULL)

@@ -1,6 +1,32 @@
-/* async-runner-call-private.h: one synchronous call and its outcome
+/* async-runner-call-private.h: one synchronous call, from submission to outcome
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * NOTES: the modules, and which may use which (each arrow: "includes the
+ * private header of, and calls"; nothing points back up)
+ *
+ *   runner.c  the GObject: properties, argument checks, public entry points
+ *      |
+ *      v
+ *   call.c    a call's whole life (the NOTES at the top of call.c); owns
+ *      |  \    AsyncRunnerCall, opaque everywhere else, and implements
+ *      |   \   call-queue-private.h for the loop
+ *      |    v
+ *      |   debug.c  names, debug messages, the stuck-call report and the
+ *      |            pending calls: reads an AsyncRunnerDebugCall record that
+ *      |            call.c fills, never a call
+ *      v
+ *   loop.c    the runner thread, its context and its queue: sees calls only
+ *      |      as queue nodes and a set of calls in flight, through
+ *      |      call-queue-private.h (implemented in call.c, the one way back)
+ *      v
+ *   spin.c    spinning before a sleep: _async_runner_spin_until()
+ *
+ * Besides: loop.c embeds and constructs the runner's AsyncRunnerDebug
+ * (debug-private.h), and debug.c reads the two state enums below but calls
+ * neither call.c nor loop.c; runner.c asks loop.c for the context, the
+ * thread and shutdown, and debug.c for the stuck threshold and the pending
+ * calls.
  */
 
 #pragma once
@@ -34,6 +60,27 @@ typedef enum
   ASYNC_RUNNER_RUN_SKIPPED,
 } AsyncRunnerRunState;
 
+/* A whole call, for the public entry points (async-runner-runner.c) */
+gboolean         _async_runner_call_run_sync     (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  const char           *name,
+                                                  guint                 timeout_ms,
+                                                  AsyncRunnerFunc       func,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  GValue               *value,
+                                                  GError              **error);
+GAsyncResult    *_async_runner_call_call_sync    (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  const char           *name,
+                                                  guint                 timeout_ms,
+                                                  AsyncRunnerStartFunc  start,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
+
+/* The hand-off between a waiting caller and whoever ends its call, which
+ * tests/test-wait.c drives directly */
 AsyncRunnerCall *_async_runner_call_new          (AsyncRunner          *runner,
                                                   AsyncRunnerLoop      *loop,
                                                   AsyncRunnerFunc       func,
@@ -52,24 +99,6 @@ const GError    *_async_runner_call_get_error    (AsyncRunnerCall      *call);
 gboolean         _async_runner_call_has_state_waiter (AsyncRunnerCall  *call);
 gboolean         _async_runner_call_wait         (AsyncRunnerCall      *call,
                                                   gint64                deadline);
-
-gboolean         _async_runner_call_run_sync     (AsyncRunner          *runner,
-                                                  AsyncRunnerLoop      *loop,
-                                                  const char           *name,
-                                                  guint                 timeout_ms,
-                                                  AsyncRunnerFunc       func,
-                                                  gpointer              user_data,
-                                                  GCancellable         *cancellable,
-                                                  GValue               *value,
-                                                  GError              **error);
-GAsyncResult    *_async_runner_call_call_sync    (AsyncRunner          *runner,
-                                                  AsyncRunnerLoop      *loop,
-                                                  const char           *name,
-                                                  guint                 timeout_ms,
-                                                  AsyncRunnerStartFunc  start,
-                                                  gpointer              user_data,
-                                                  GCancellable         *cancellable,
-                                                  GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsyncRunnerCall, _async_runner_call_unref)
 

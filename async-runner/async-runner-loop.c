@@ -1,6 +1,11 @@
 /* async-runner-loop.c: the runner thread, its context and its queue
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Calls are opaque here: the queue holds AsyncRunnerQueueNode, and the
+ * calls in flight are an AsyncRunnerCallSet, both handled only through
+ * async-runner-call-queue-private.h (see the module map in
+ * async-runner-call-private.h).
  */
 
 #include "config.h"

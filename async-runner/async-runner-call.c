@@ -146,18 +146,19 @@ struct _AsyncRunnerCallSet
 
 static GQuark task_call_quark;
 
-static void set_track                (AsyncRunnerCallSet *set,
-                                      AsyncRunnerCall    *call);
-static void set_untrack              (AsyncRunnerCallSet *set,
-                                      AsyncRunnerCall    *call);
-static gpointer set_add_op           (AsyncRunnerCallSet *set,
-                                      AsyncRunnerCall    *call);
-static void set_retire_op            (AsyncRunnerCallSet *set,
-                                      AsyncRunnerCall    *call);
-static AsyncRunnerCall *set_take_op  (AsyncRunnerCallSet *set,
-                                      gpointer            key,
-                                      GAsyncResult       *result);
+static void             set_track   (AsyncRunnerCallSet *set,
+                                     AsyncRunnerCall    *call);
+static void             set_untrack (AsyncRunnerCallSet *set,
+                                     AsyncRunnerCall    *call);
+static gpointer         set_add_op  (AsyncRunnerCallSet *set,
+                                     AsyncRunnerCall    *call);
+static void             set_retire_op (AsyncRunnerCallSet *set,
+                                       AsyncRunnerCall    *call);
+static AsyncRunnerCall *set_take_op (AsyncRunnerCallSet *set,
+                                     gpointer            key,
+                                     GAsyncResult       *result);
 
+/* The set of calls in flight that @call belongs to: its loop's. */
 static inline AsyncRunnerCallSet *
 calls_of (AsyncRunnerCall *call)
 {

@@ -1,15 +1,41 @@
-/* async-runner-call-private.h: one synchronous call and its outcome
+/* async-runner-call-private.h: one synchronous call, from submission to outcome
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * NOTES: the modules, and which may use which (each arrow: "includes the
+ * private header of, and calls"; nothing points back up)
+ *
+ *   runner.c  the GObject: properties, argument checks, public entry points
+ *      |
+ *      v
+ *   call.c    a call's whole life (the NOTES at the top of call.c); owns
+ *      |  \    AsyncRunnerCall, opaque everywhere else, and implements
+ *      |   \   call-queue-private.h for the loop
+ *      |    v
+ *      |   debug.c  names, debug messages, the stuck-call report and the
+ *      |            pending calls: reads an AsyncRunnerDebugCall record that
+ *      |            call.c fills, never a call
+ *      v
+ *   loop.c    the runner thread, its context and its queue: sees calls only
+ *      |      as queue nodes and a set of calls in flight, through
+ *      |      call-queue-private.h (implemented in call.c, the one way back)
+ *      v
+ *   spin.c    spinning before a sleep: _async_runner_spin_until()
+ *
+ * Besides: loop.c embeds and constructs the runner's AsyncRunnerDebug
+ * (debug-private.h), and debug.c reads the two state enums below but calls
+ * neither call.c nor loop.c; runner.c asks loop.c for the context, the
+ * thread and shutdown, and debug.c for the stuck threshold and the pending
+ * calls.
  */
 
 #pragma once
 
 #include "async-runner-runner.h"
+#include "async-runner-loop-private.h"
 
 G_BEGIN_DECLS
 
-typedef struct _AsyncRunnerLoop AsyncRunnerLoop;
 typedef struct _AsyncRunnerCall AsyncRunnerCall;
 
 /* A call ends exactly once: the first party to claim it (the operation
@@ -34,64 +60,27 @@ typedef enum
   ASYNC_RUNNER_RUN_SKIPPED,
 } AsyncRunnerRunState;
 
-struct _AsyncRunnerCall
-{
-  gatomicrefcount       ref_count;
-  gint                  state;         /* atomic: AsyncRunnerCallState */
-  gint                  run_state;     /* atomic: AsyncRunnerRunState */
+/* A whole call, for the public entry points (async-runner-runner.c) */
+gboolean         _async_runner_call_run_sync     (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  const char           *name,
+                                                  guint                 timeout_ms,
+                                                  AsyncRunnerFunc       func,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  GValue               *value,
+                                                  GError              **error);
+GAsyncResult    *_async_runner_call_call_sync    (AsyncRunner          *runner,
+                                                  AsyncRunnerLoop      *loop,
+                                                  const char           *name,
+                                                  guint                 timeout_ms,
+                                                  AsyncRunnerStartFunc  start,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
 
-  /* Parking: the caller sleeps on @cond only after announcing it in
-   * @parked, so whoever publishes signals only when someone sleeps. */
-  gint                  parked;        /* atomic: waits for @state */
-  gint                  ran_waiter;    /* atomic: waits for @run_state */
-  GMutex                mutex;
-  GCond                 cond;
-
-  /* Immutable once submitted */
-  AsyncRunner          *runner;        /* the caller holds a reference */
-  AsyncRunnerLoop      *loop;          /* owned */
-  AsyncRunnerFunc       func;          /* exactly one of @func and @start */
-  AsyncRunnerStartFunc  start;
-  gpointer              user_data;
-  GCancellable         *cancellable;   /* the operation's own, never NULL */
-  guint                 want_value : 1;
-  guint                 nested : 1;    /* waited for by iterating the loop */
-
-  /* The loop's submit stack, then its ready list */
-  AsyncRunnerCall      *next;
-
-  /* Runner thread only */
-  GTask                *task;          /* run_sync: made before dispatch */
-  GList                 inflight_link; /* started, not known to have ended */
-  gpointer              op_key;        /* call_sync: what the operation calls back with */
-  GAsyncResult         *early_result;  /* call_sync: delivered while @start ran */
-  guint                 inflight : 1;
-  guint                 op_pending : 1; /* call_sync: callback not yet run */
-  guint                 task_done : 1;  /* run_sync: the task's callback ran */
-  guint                 running : 1;    /* the function has not returned yet */
-
-  /* Set by a caller that waits for the function on another runner's
-   * thread, which it keeps serving meanwhile: woken when the function
-   * returns. Owned. */
-  GMainContext         *waiter_context; /* atomic */
-
-  /* Diagnostics (async-runner-debug.c). @caller_thread and @sleep_since are
-   * written by the caller before it lists the call in @debug, and read
-   * only under @debug's lock while it is listed. */
-  struct _AsyncRunnerDebug *debug;     /* immutable: the runner's, or NULL */
-  const char           *name;          /* immutable: the caller's, or NULL */
-  guintptr              caller_thread; /* the caller's pthread_t */
-  gint64                sleep_since;   /* monotonic time the caller's wait began */
-  GList                 sleeping_link; /* in @debug's list while the caller sleeps */
-  gboolean              sleeping;      /* the caller's thread only */
-
-  /* The outcome: written by the claimer, read by the caller once
-   * the call is finished. */
-  GValue                value;
-  GAsyncResult         *result;
-  GError               *error;
-};
-
+/* The hand-off between a waiting caller and whoever ends its call, which
+ * tests/test-wait.c drives directly */
 AsyncRunnerCall *_async_runner_call_new          (AsyncRunner          *runner,
                                                   AsyncRunnerLoop      *loop,
                                                   AsyncRunnerFunc       func,
@@ -105,13 +94,11 @@ gboolean         _async_runner_call_abort        (AsyncRunnerCall      *call,
                                                   gint                  code,
                                                   const char           *message);
 gboolean         _async_runner_call_is_finished  (AsyncRunnerCall      *call);
+GValue          *_async_runner_call_get_value    (AsyncRunnerCall      *call);
+const GError    *_async_runner_call_get_error    (AsyncRunnerCall      *call);
+gboolean         _async_runner_call_has_state_waiter (AsyncRunnerCall  *call);
 gboolean         _async_runner_call_wait         (AsyncRunnerCall      *call,
                                                   gint64                deadline);
-void             _async_runner_call_settle       (AsyncRunnerCall      *call);
-void             _async_runner_call_prepare      (AsyncRunnerCall      *call);
-void             _async_runner_call_run          (AsyncRunnerCall      *call);
-void             _async_runner_call_discard      (AsyncRunnerCall      *call);
-void             _async_runner_call_forget_op    (AsyncRunnerCall      *call);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsyncRunnerCall, _async_runner_call_unref)
 

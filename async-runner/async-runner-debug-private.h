@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "async-runner-call-private.h"
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -19,9 +19,28 @@ G_BEGIN_DECLS
 typedef struct _AsyncRunnerDebug
 {
   GMutex  lock;
-  GQueue  sleeping;    /* protected by @lock: AsyncRunnerCall.sleeping_link */
+  GQueue  sleeping;    /* protected by @lock: AsyncRunnerDebugCall.link */
   guint   stuck_ms;    /* atomic: 0 for no report */
 } AsyncRunnerDebug;
+
+/* What the diagnostics know of one call, which is opaque here: a record
+ * that async-runner-call.c embeds in the call and fills, so that nothing
+ * here reads the call itself. */
+typedef struct _AsyncRunnerDebugCall
+{
+  /* Immutable once the call is made */
+  const char   *name;          /* the caller's, or NULL: named after @func */
+  gpointer      func;          /* the call's function or start function */
+  const gint   *state;         /* the call's AsyncRunnerCallState: atomic */
+  const gint   *run_state;     /* the call's AsyncRunnerRunState: atomic */
+
+  /* Written by the caller before it lists the record in an
+   * AsyncRunnerDebug, read only under that one's lock while listed. */
+  guintptr      caller_thread; /* the caller's pthread_t */
+  gint64        sleep_since;   /* monotonic time the caller's wait began */
+  GList         link;          /* in AsyncRunnerDebug.sleeping while listed */
+  gboolean      listed;        /* the caller's thread only */
+} AsyncRunnerDebugCall;
 
 /* Whether every call is timed: G_MESSAGES_DEBUG asks for this library's
  * debug messages, or Sysprof marks are recorded. Looked up once, before
@@ -32,19 +51,24 @@ void      _async_runner_debug_init          (void);
 void      _async_runner_debug_construct     (AsyncRunnerDebug *debug);
 void      _async_runner_debug_destruct      (AsyncRunnerDebug *debug);
 
-char     *_async_runner_debug_describe_func (gpointer          func);
-char     *_async_runner_call_dup_name       (AsyncRunnerCall  *call);
+char     *_async_runner_debug_describe_func (gpointer                    func);
+char     *_async_runner_debug_call_dup_name (const AsyncRunnerDebugCall *record);
 
-gint64    _async_runner_debug_log_start     (AsyncRunnerCall  *call);
-void      _async_runner_debug_log_end       (AsyncRunnerCall  *call,
-                                             gint64            start,
-                                             const GError     *error);
+gint64    _async_runner_debug_log_start     (const AsyncRunnerDebugCall *record);
+void      _async_runner_debug_log_end       (const AsyncRunnerDebugCall *record,
+                                             gint64                      start,
+                                             const GError               *error);
 
-void      _async_runner_debug_sleep         (AsyncRunnerCall  *call,
-                                             gint64            since);
-void      _async_runner_debug_wake          (AsyncRunnerCall  *call);
-void      _async_runner_debug_report_stuck  (AsyncRunnerCall  *call,
-                                             gint64            now);
-char    **_async_runner_debug_dup_pending   (AsyncRunnerDebug *debug);
+void      _async_runner_debug_sleep         (AsyncRunnerDebug           *debug,
+                                             AsyncRunnerDebugCall       *record,
+                                             gint64                      since);
+void      _async_runner_debug_wake          (AsyncRunnerDebug           *debug,
+                                             AsyncRunnerDebugCall       *call);
+void      _async_runner_debug_report_stuck  (AsyncRunnerDebug           *debug,
+                                             const AsyncRunnerDebugCall *record,
+                                             gint64                      now,
+                                             gint64                      runner_woke_at,
+                                             gboolean                    runner_idle);
+char    **_async_runner_debug_dup_pending   (AsyncRunnerDebug           *debug);
 
 G_END_DECLS

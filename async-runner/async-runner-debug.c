@@ -26,8 +26,8 @@
 
 #include "async-runner.h"
 
+#include "async-runner-call-private.h"
 #include "async-runner-debug-private.h"
-#include "async-runner-loop-private.h"
 
 gboolean _async_runner_debug_log_calls;
 
@@ -136,15 +136,14 @@ _async_runner_debug_describe_func (gpointer func)
   return g_strdup_printf ("%p", func);
 }
 
-/* Any thread, while @call's caller waits for it. */
+/* Any thread, while the caller of @record waits for it. */
 char *
-_async_runner_call_dup_name (AsyncRunnerCall *call)
+_async_runner_debug_call_dup_name (const AsyncRunnerDebugCall *record)
 {
-  if (call->name != NULL)
-    return g_strdup (call->name);
+  if (record->name != NULL)
+    return g_strdup (record->name);
 
-  return _async_runner_debug_describe_func (call->func != NULL ? (gpointer) call->func
-                                                               : (gpointer) call->start);
+  return _async_runner_debug_describe_func (record->func);
 }
 
 /* Any thread: "name" (thread's name and pthread id). */
@@ -164,11 +163,11 @@ describe_thread (pthread_t thread)
 /* The caller's thread, with debug messages or marks on: the call begins.
  * Returns the time, in nanoseconds on the monotonic clock. */
 gint64
-_async_runner_debug_log_start (AsyncRunnerCall *call)
+_async_runner_debug_log_start (const AsyncRunnerDebugCall *record)
 {
   if (log_messages)
     {
-      g_autofree char *name = _async_runner_call_dup_name (call);
+      g_autofree char *name = _async_runner_debug_call_dup_name (record);
       g_autofree char *thread = describe_thread (pthread_self ());
 
       g_debug ("call %s: started from %s", name, thread);
@@ -203,11 +202,11 @@ mark_call (gint64        start_ns,
 
 /* The caller's thread, with debug messages on: the call ended. */
 void
-_async_runner_debug_log_end (AsyncRunnerCall *call,
-                             gint64           start,
-                             const GError    *error)
+_async_runner_debug_log_end (const AsyncRunnerDebugCall *record,
+                             gint64                      start,
+                             const GError               *error)
 {
-  g_autofree char *name = _async_runner_call_dup_name (call);
+  g_autofree char *name = _async_runner_debug_call_dup_name (record);
   gint64 duration_ns = g_get_monotonic_time () * 1000 - start;
   double ms = duration_ns / 1e6;
 
@@ -225,45 +224,44 @@ _async_runner_debug_log_end (AsyncRunnerCall *call,
 
 /* ---- Sleeping callers ---- */
 
-/* The caller's thread, about to sleep on @call since @since. */
+/* The caller's thread, about to sleep on the call of @record since
+ * @since: lists it in @debug, the runner's. */
 void
-_async_runner_debug_sleep (AsyncRunnerCall *call,
-                           gint64           since)
+_async_runner_debug_sleep (AsyncRunnerDebug     *debug,
+                           AsyncRunnerDebugCall *record,
+                           gint64                since)
 {
-  AsyncRunnerDebug *debug = call->debug;
-
-  call->caller_thread = (guintptr) pthread_self ();
-  call->sleep_since = since;
-  call->sleeping_link.data = call;
+  record->caller_thread = (guintptr) pthread_self ();
+  record->sleep_since = since;
+  record->link.data = record;
 
   g_mutex_lock (&debug->lock);
-  g_queue_push_tail_link (&debug->sleeping, &call->sleeping_link);
+  g_queue_push_tail_link (&debug->sleeping, &record->link);
   g_mutex_unlock (&debug->lock);
-  call->sleeping = TRUE;
+  record->listed = TRUE;
 }
 
-/* The caller's thread: done sleeping on @call. */
+/* The caller's thread: done sleeping on the call of @record. */
 void
-_async_runner_debug_wake (AsyncRunnerCall *call)
+_async_runner_debug_wake (AsyncRunnerDebug     *debug,
+                          AsyncRunnerDebugCall *record)
 {
-  AsyncRunnerDebug *debug = call->debug;
-
-  if (!call->sleeping)
+  if (!record->listed)
     return;
 
   g_mutex_lock (&debug->lock);
-  g_queue_unlink (&debug->sleeping, &call->sleeping_link);
+  g_queue_unlink (&debug->sleeping, &record->link);
   g_mutex_unlock (&debug->lock);
-  call->sleeping = FALSE;
+  record->listed = FALSE;
 }
 
 static const char *
-describe_state (AsyncRunnerCall *call)
+describe_state (const AsyncRunnerDebugCall *record)
 {
-  if (g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
+  if (g_atomic_int_get (record->state) != ASYNC_RUNNER_CALL_PENDING)
     return "ending";
 
-  switch (g_atomic_int_get (&call->run_state))
+  switch (g_atomic_int_get (record->run_state))
     {
     case ASYNC_RUNNER_RUN_NOT_STARTED:
       return "queued: its function has not run yet";
@@ -285,15 +283,15 @@ _async_runner_debug_dup_pending (AsyncRunnerDebug *debug)
   g_mutex_lock (&debug->lock);
   for (GList *l = debug->sleeping.head; l != NULL; l = l->next)
     {
-      AsyncRunnerCall *call = l->data;
-      g_autofree char *name = _async_runner_call_dup_name (call);
-      g_autofree char *thread = describe_thread ((pthread_t) call->caller_thread);
+      AsyncRunnerDebugCall *record = l->data;
+      g_autofree char *name = _async_runner_debug_call_dup_name (record);
+      g_autofree char *thread = describe_thread ((pthread_t) record->caller_thread);
       g_autofree char *line = NULL;
 
       line = g_strdup_printf ("%s: called from %s %.3f s ago; %s",
                               name, thread,
-                              (now - call->sleep_since) / (double) G_TIME_SPAN_SECOND,
-                              describe_state (call));
+                              (now - record->sleep_since) / (double) G_TIME_SPAN_SECOND,
+                              describe_state (record));
       g_strv_builder_add (builder, line);
     }
   g_mutex_unlock (&debug->lock);
@@ -316,10 +314,10 @@ dup_running_name (AsyncRunnerDebug *debug)
   g_mutex_lock (&debug->lock);
   for (GList *l = debug->sleeping.head; l != NULL && name == NULL; l = l->next)
     {
-      AsyncRunnerCall *call = l->data;
+      AsyncRunnerDebugCall *record = l->data;
 
-      if (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
-        name = _async_runner_call_dup_name (call);
+      if (g_atomic_int_get (record->run_state) == ASYNC_RUNNER_RUN_RUNNING)
+        name = _async_runner_debug_call_dup_name (record);
     }
   g_mutex_unlock (&debug->lock);
 
@@ -389,17 +387,22 @@ append_idle_runner_causes (GString *report)
 }
 
 /* The caller's thread, woken in its sleep at the stuck threshold: says
- * why @call has not returned. */
+ * why the call of @record has not returned. @runner_woke_at is when the runner thread
+ * last stopped waiting, @runner_idle whether it waits now (see
+ * _async_runner_loop_get_woke_at() and _async_runner_loop_is_sleeping()). */
 void
-_async_runner_debug_report_stuck (AsyncRunnerCall *call,
-                                  gint64           now)
+_async_runner_debug_report_stuck (AsyncRunnerDebug           *debug,
+                                  const AsyncRunnerDebugCall *record,
+                                  gint64                      now,
+                                  gint64                      runner_woke_at,
+                                  gboolean                    runner_idle)
 {
-  g_autofree char *name = _async_runner_call_dup_name (call);
+  g_autofree char *name = _async_runner_debug_call_dup_name (record);
   g_autofree char *thread = describe_thread (pthread_self ());
   GString *report = g_string_new (NULL);
   g_autofree char *text = NULL;
-  double waited = (now - call->sleep_since) / (double) G_TIME_SPAN_SECOND;
-  gint run_state = g_atomic_int_get (&call->run_state);
+  double waited = (now - record->sleep_since) / (double) G_TIME_SPAN_SECOND;
+  gint run_state = g_atomic_int_get (record->run_state);
 
   g_string_append_printf (report, "Call %s, from %s, has waited %.1f s. ",
                           name, thread, waited);
@@ -413,10 +416,10 @@ _async_runner_debug_report_stuck (AsyncRunnerCall *call,
                               "every call queued behind it. A function should "
                               "start the work and return (blocking work belongs "
                               "in g_task_run_in_thread()).",
-                              (now - _async_runner_loop_get_woke_at (call->loop)) /
+                              (now - runner_woke_at) /
                                 (double) G_TIME_SPAN_SECOND);
     }
-  else if (_async_runner_loop_is_sleeping (call->loop))
+  else if (runner_idle)
     {
       if (run_state == ASYNC_RUNNER_RUN_NOT_STARTED)
         g_string_append (report, "Its function has not run yet, though the runner "
@@ -426,7 +429,7 @@ _async_runner_debug_report_stuck (AsyncRunnerCall *call,
     }
   else
     {
-      g_autofree char *running = dup_running_name (call->debug);
+      g_autofree char *running = dup_running_name (debug);
 
       g_string_append_printf (report,
                               "%s The runner thread is busy, in the same main-loop "
@@ -435,7 +438,7 @@ _async_runner_debug_report_stuck (AsyncRunnerCall *call,
                               run_state == ASYNC_RUNNER_RUN_NOT_STARTED
                                 ? "Its function has not run yet."
                                 : "The operation has not called back.",
-                              (now - _async_runner_loop_get_woke_at (call->loop)) /
+                              (now - runner_woke_at) /
                                 (double) G_TIME_SPAN_SECOND,
                               running != NULL ? "the function of call " : "a callback or source",
                               running != NULL ? running : "");

@@ -5,10 +5,12 @@
 
 #pragma once
 
-#include "async-runner-call-private.h"
+#include "async-runner-call-queue-private.h"
 #include "async-runner-spin-private.h"
 
 G_BEGIN_DECLS
+
+typedef struct _AsyncRunnerLoop AsyncRunnerLoop;
 
 AsyncRunnerLoop *_async_runner_loop_new             (void);
 AsyncRunnerLoop *_async_runner_loop_ref             (AsyncRunnerLoop *loop);
@@ -18,25 +20,27 @@ AsyncRunnerSpin *_async_runner_loop_get_caller_spin (AsyncRunnerLoop *loop);
 gint             _async_runner_loop_get_runner_cpu  (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_current      (AsyncRunnerLoop *loop);
 gboolean         _async_runner_loop_is_quitting     (AsyncRunnerLoop *loop);
-gboolean         _async_runner_loop_submit          (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call,
-                                                     GError         **error);
-void             _async_runner_loop_track           (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call);
-void             _async_runner_loop_untrack         (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call);
-gpointer         _async_runner_loop_add_op          (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call);
-void             _async_runner_loop_retire_op       (AsyncRunnerLoop *loop,
-                                                     AsyncRunnerCall *call);
-AsyncRunnerCall *_async_runner_loop_take_op         (AsyncRunnerLoop *loop,
-                                                     gpointer         key,
-                                                     GAsyncResult    *result);
+gboolean         _async_runner_loop_submit          (AsyncRunnerLoop      *loop,
+                                                     AsyncRunnerQueueNode *node,
+                                                     GError              **error);
+AsyncRunnerCallSet *_async_runner_loop_get_calls    (AsyncRunnerLoop *loop);
 AsyncRunnerLoop *_async_runner_loop_get_current     (void);
-void             _async_runner_loop_task_started    (AsyncRunnerLoop *loop);
-void             _async_runner_loop_task_gone       (AsyncRunnerLoop *loop);
 void             _async_runner_loop_discard_pending (AsyncRunnerLoop *loop);
 void             _async_runner_loop_shutdown        (AsyncRunnerLoop *loop);
+
+/* The thread rules that comments state ("Runner thread", "Any thread but
+ * the runner's"), asserted in debug builds only (meson's debug option,
+ * which the default debugoptimized build has): they cost a thread-local
+ * read each, on the path of every call. */
+#ifdef ASYNC_RUNNER_ENABLE_DEBUG
+# define ASYNC_RUNNER_ASSERT_RUNNER_THREAD(loop) \
+  g_assert (_async_runner_loop_is_current (loop))
+# define ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD(loop) \
+  g_assert (!_async_runner_loop_is_current (loop))
+#else
+# define ASYNC_RUNNER_ASSERT_RUNNER_THREAD(loop) G_STMT_START { } G_STMT_END
+# define ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD(loop) G_STMT_START { } G_STMT_END
+#endif
 
 /* Diagnostics */
 struct _AsyncRunnerDebug *_async_runner_loop_get_debug (AsyncRunnerLoop *loop);

@@ -1,6 +1,11 @@
 /* async-runner-loop.c: the runner thread, its context and its queue
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Calls are opaque here: the queue holds AsyncRunnerQueueNode, and the
+ * calls in flight are an AsyncRunnerCallSet, both handled only through
+ * async-runner-call-queue-private.h (see the module map in
+ * async-runner-call-private.h).
  */
 
 #include "config.h"
@@ -16,20 +21,11 @@
  * dispatched, holding the context (and its descriptor) forever. */
 #define DRAIN_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
 
-/* How many pausing spin rounds between looks at the context's file
- * descriptors (once yielding, every round looks): a spinning runner must
- * still notice sources woken from other threads. */
-#define SPIN_POLL_EVERY 32
-
 /* An iteration with a source already ready (an idle completing a task,
  * say) polls with a zero timeout only to see whether descriptors became
  * ready too. Back-to-back such iterations skip that system call when the
  * last poll was this recent: descriptors wait at most this long. */
 #define ZERO_POLL_INTERVAL_US 20
-
-/* The in-flight list keeps calls that ended elsewhere (cancelled, timed
- * out) until it is pruned, once it has doubled since the last pruning. */
-#define INFLIGHT_PRUNE_MIN 64
 
 struct _AsyncRunnerLoop
 {
@@ -44,7 +40,6 @@ struct _AsyncRunnerLoop
   gpointer          stack;         /* atomic */
   gint              sleeping;      /* atomic: the runner thread is in poll() */
   gint              quit;          /* atomic */
-  gint              live_tasks;    /* atomic: run_sync tasks not yet finalized */
   gint              runner_cpu;    /* atomic: where the runner thread last waited */
   gint              caller_cpu;    /* atomic: where the last call was submitted */
 
@@ -57,18 +52,13 @@ struct _AsyncRunnerLoop
                                     * not joined */
   GThread          *thread;        /* protected by @lock; NULL once taken by shutdown */
 
+  /* Immutable: the calls started and not known to have ended (owned;
+   * runner thread only, but for the count of outliving tasks) */
+  AsyncRunnerCallSet *calls;
+
   /* Runner thread only */
-  AsyncRunnerCall  *ready_head;    /* taken and prepared, not yet run */
-  AsyncRunnerCall  *ready_tail;
-  GQueue            inflight;      /* started calls, each holding a reference */
-  GHashTable       *ops;           /* call_sync operations by key: their call, or
-                                    * NULL for a failed start whose callback may
-                                    * still come */
-  GHashTable       *abandoned;     /* call_sync operations still running when the
-                                    * thread stopped, by key: their cancellable
-                                    * (owned), to recognise a callback that lost
-                                    * its key */
-  guintptr          last_op_key;
+  AsyncRunnerQueueNode *ready_head; /* taken and prepared, not yet run */
+  AsyncRunnerQueueNode *ready_tail;
   gint64            polled_at;     /* monotonic time of the last real poll */
 
   /* Diagnostics: written by the runner thread with relaxed stores (plain
@@ -77,7 +67,6 @@ struct _AsyncRunnerLoop
   /* The stuck-call report and the sleeping callers: here, since every
    * call holds a reference to its loop, not to its runner. */
   AsyncRunnerDebug  debug;
-  guint             inflight_pruned; /* length after the last pruning */
 };
 
 typedef struct
@@ -100,30 +89,30 @@ has_submitted (AsyncRunnerLoop *loop)
 }
 
 static void
-push_ready (AsyncRunnerLoop *loop,
-            AsyncRunnerCall *call)
+push_ready (AsyncRunnerLoop      *loop,
+            AsyncRunnerQueueNode *node)
 {
-  call->next = NULL;
+  node->next = NULL;
   if (loop->ready_tail != NULL)
-    loop->ready_tail->next = call;
+    loop->ready_tail->next = node;
   else
-    loop->ready_head = call;
-  loop->ready_tail = call;
+    loop->ready_head = node;
+  loop->ready_tail = node;
 }
 
-static AsyncRunnerCall *
+static AsyncRunnerQueueNode *
 pop_ready (AsyncRunnerLoop *loop)
 {
-  AsyncRunnerCall *call = loop->ready_head;
+  AsyncRunnerQueueNode *node = loop->ready_head;
 
-  if (call != NULL)
+  if (node != NULL)
     {
-      loop->ready_head = g_steal_pointer (&call->next);
+      loop->ready_head = g_steal_pointer (&node->next);
       if (loop->ready_head == NULL)
         loop->ready_tail = NULL;
     }
 
-  return call;
+  return node;
 }
 
 /* Runner thread: makes the runner context thread-default unless it is
@@ -154,8 +143,10 @@ static gboolean
 take_submitted (AsyncRunnerLoop *loop,
                 gpointer         replacement)
 {
-  AsyncRunnerCall *newest = g_atomic_pointer_get (&loop->stack);
-  AsyncRunnerCall *oldest = NULL;
+  AsyncRunnerQueueNode *newest = g_atomic_pointer_get (&loop->stack);
+  AsyncRunnerQueueNode *oldest = NULL;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   /* Once closed, the stack stays closed: nobody can push any more. */
   if (newest == CLOSED_STACK (loop) ||
@@ -168,7 +159,7 @@ take_submitted (AsyncRunnerLoop *loop,
 
   while (newest != NULL)
     {
-      AsyncRunnerCall *next = newest->next;
+      AsyncRunnerQueueNode *next = newest->next;
 
       newest->next = oldest;
       oldest = newest;
@@ -186,11 +177,11 @@ take_submitted (AsyncRunnerLoop *loop,
 
       while (oldest != NULL)
         {
-          AsyncRunnerCall *call = oldest;
+          AsyncRunnerQueueNode *node = oldest;
 
-          oldest = call->next;
-          _async_runner_call_prepare (call);
-          push_ready (loop, call);
+          oldest = node->next;
+          _async_runner_call_node_prepare (node);
+          push_ready (loop, node);
         }
 
       pop_runner_context (loop->context, pushed);
@@ -219,8 +210,10 @@ queue_source_dispatch (GSource     *source,
                        gpointer     user_data)
 {
   AsyncRunnerLoop *loop = ((QueueSource *) source)->loop;
-  AsyncRunnerCall *call;
+  AsyncRunnerQueueNode *node;
   gboolean pushed;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   if (loop->ready_head == NULL)
     return G_SOURCE_CONTINUE;
@@ -232,11 +225,8 @@ queue_source_dispatch (GSource     *source,
    * shutdown, what is left is ended by loop_drain(). */
   pushed = push_runner_context (loop->context);
   while (!g_atomic_int_get (&loop->quit) &&
-         (call = pop_ready (loop)) != NULL)
-    {
-      _async_runner_call_run (call);
-      _async_runner_call_unref (call);
-    }
+         (node = pop_ready (loop)) != NULL)
+    _async_runner_call_node_run (node);
   pop_runner_context (loop->context, pushed);
 
   return G_SOURCE_CONTINUE;
@@ -258,6 +248,42 @@ set_woke_at (AsyncRunnerLoop *loop,
              gint64           now)
 {
   __atomic_store_n (&loop->woke_at, now, __ATOMIC_RELAXED);
+}
+
+/* The runner thread spinning in loop_poll() */
+typedef struct
+{
+  AsyncRunnerLoop *loop;
+  GPollFD         *fds;
+  guint            n_fds;
+  gboolean         submitted;   /* out: a call was submitted */
+  gint             ret;         /* out: what the last poll() returned */
+} PollSpin;
+
+/* Each round, look for submitted calls; on the rounds that look around,
+ * at the context's file descriptors too: a spinning runner must still
+ * notice sources woken from other threads. */
+static gboolean
+poll_spin_check (gpointer data,
+                 gboolean look_around)
+{
+  PollSpin *spin = data;
+
+  if (has_submitted (spin->loop))
+    {
+      spin->submitted = TRUE;
+      return TRUE;
+    }
+
+  if (look_around)
+    {
+      spin->ret = g_poll (spin->fds, spin->n_fds, 0);
+      spin->loop->polled_at = g_get_monotonic_time ();
+      if (spin->ret != 0)
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 /* The context's poll function, on the runner thread (the only thread
@@ -297,38 +323,25 @@ loop_poll (GPollFD *fds,
                                    timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
   if (stop != 0)
     {
-      guint i;
+      PollSpin spin = { loop, fds, n_fds, FALSE, 0 };
 
-      for (i = round; ; i++)
+      _async_runner_spin_until (stop, round, poll_spin_check, &spin);
+      _async_runner_spin_end ();
+
+      if (spin.submitted)
         {
-          if (has_submitted (loop))
-            {
-              gint64 now = g_get_monotonic_time ();
+          gint64 now = g_get_monotonic_time ();
 
-              _async_runner_spin_end ();
-              _async_runner_spin_learn (&loop->runner_spin, now - start);
-              set_woke_at (loop, now);
-              return 0;
-            }
-
-          if (i % SPIN_POLL_EVERY == 0 || i >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS)
-            {
-              ret = g_poll (fds, n_fds, 0);
-              loop->polled_at = g_get_monotonic_time ();
-              if (ret != 0)
-                {
-                  _async_runner_spin_end ();
-                  set_woke_at (loop, loop->polled_at);
-                  return ret;
-                }
-              if (loop->polled_at >= stop)
-                break;
-            }
-
-          _async_runner_spin_round (i);
+          _async_runner_spin_learn (&loop->runner_spin, now - start);
+          set_woke_at (loop, now);
+          return 0;
         }
 
-      _async_runner_spin_end ();
+      if (spin.ret != 0)
+        {
+          set_woke_at (loop, loop->polled_at);
+          return spin.ret;
+        }
     }
 
   /* Announce the sleep, then look once more: a submitter pushes before
@@ -365,29 +378,17 @@ drain_deadline_cb (gpointer user_data)
 static void
 loop_drain (AsyncRunnerLoop *loop)
 {
-  const char *closed = "The AsyncRunner was shut down";
-  AsyncRunnerCall *call;
+  AsyncRunnerQueueNode *node;
   gint64 deadline = g_get_monotonic_time () + DRAIN_GRACE_US;
-  GPtrArray *inflight;
   GSource *wake;
-  GList *l;
-  guint i;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   take_submitted (loop, CLOSED_STACK (loop));
-  while ((call = pop_ready (loop)) != NULL)
-    {
-      _async_runner_call_discard (call);
-      _async_runner_call_unref (call);
-    }
+  while ((node = pop_ready (loop)) != NULL)
+    _async_runner_call_node_discard (node);
 
-  /* Aborting cancels the operation, whose handlers may call back and so
-   * change the list: walk a snapshot. */
-  inflight = g_ptr_array_new_with_free_func ((GDestroyNotify) _async_runner_call_unref);
-  for (l = loop->inflight.head; l != NULL; l = l->next)
-    g_ptr_array_add (inflight, _async_runner_call_ref (l->data));
-  for (i = 0; i < inflight->len; i++)
-    _async_runner_call_abort (g_ptr_array_index (inflight, i), G_IO_ERROR_CLOSED, closed);
-  g_ptr_array_unref (inflight);
+  _async_runner_call_set_close (loop->calls);
 
   wake = g_timeout_source_new (DRAIN_GRACE_US / G_TIME_SPAN_MILLISECOND);
   g_source_set_callback (wake, drain_deadline_cb, NULL, NULL);
@@ -397,29 +398,14 @@ loop_drain (AsyncRunnerLoop *loop)
    * that never stops) must not keep the thread from being joined. */
   while (g_get_monotonic_time () < deadline &&
          (g_main_context_pending (loop->context) ||
-          loop->inflight.length > 0 ||
-          g_atomic_int_get (&loop->live_tasks) > 0))
+          _async_runner_call_set_is_busy (loop->calls)))
     g_main_context_iteration (loop->context, TRUE);
 
   g_source_destroy (wake);
   g_source_unref (wake);
 
-  /* Operations that have not called back yet: the calls are over. A
-   * run_sync task keeps what it needs (see live_tasks); a call_sync
-   * operation's callback will find its key abandoned. */
-  while ((l = g_queue_pop_head_link (&loop->inflight)) != NULL)
-    {
-      call = l->data;
-      call->inflight = FALSE;
-      if (call->op_pending)
-        {
-          g_hash_table_remove (loop->ops, call->op_key);
-          g_hash_table_insert (loop->abandoned, g_steal_pointer (&call->op_key),
-                               g_object_ref (call->cancellable));
-          call->op_pending = FALSE;
-        }
-      _async_runner_call_unref (call);
-    }
+  /* Operations that have not called back yet: the calls are over. */
+  _async_runner_call_set_abandon (loop->calls);
 }
 
 /* Runner thread, after draining: operations it started are still to
@@ -427,7 +413,7 @@ loop_drain (AsyncRunnerLoop *loop)
 static gboolean
 loop_has_operations (AsyncRunnerLoop *loop)
 {
-  return g_atomic_int_get (&loop->live_tasks) > 0 || g_hash_table_size (loop->abandoned) > 0;
+  return _async_runner_call_set_has_operations (loop->calls);
 }
 
 static gpointer
@@ -464,7 +450,7 @@ loop_thread (gpointer data)
 
   /* The callbacks that failed starts might still make cannot come now
    * (they would be dispatched here). */
-  g_hash_table_remove_all (loop->ops);
+  _async_runner_call_set_forget_retired (loop->calls);
 
   g_main_context_pop_thread_default (loop->context);
   g_private_set (&current_loop, NULL);
@@ -483,9 +469,7 @@ _async_runner_loop_new (void)
   loop->caller_cpu = -1;
   g_mutex_init (&loop->lock);
   g_cond_init (&loop->cond);
-  g_queue_init (&loop->inflight);
-  loop->ops = g_hash_table_new (NULL, NULL);
-  loop->abandoned = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  loop->calls = _async_runner_call_set_new ();
   _async_runner_debug_construct (&loop->debug);
   _async_runner_spin_init (&loop->runner_spin);
   _async_runner_spin_init (&loop->caller_spin);
@@ -524,10 +508,8 @@ _async_runner_loop_unref (AsyncRunnerLoop *loop)
     return;
 
   g_assert (loop->ready_head == NULL);
-  g_assert (loop->inflight.length == 0);
 
-  g_hash_table_unref (loop->ops);
-  g_hash_table_unref (loop->abandoned);
+  _async_runner_call_set_free (loop->calls);
   g_source_destroy (loop->source);
   g_source_unref (loop->source);
   g_main_context_unref (loop->context);
@@ -568,16 +550,18 @@ _async_runner_loop_is_quitting (AsyncRunnerLoop *loop)
   return g_atomic_int_get (&loop->quit);
 }
 
-/* Any thread but the runner's: hands @call to the runner thread, or fails
- * with G_IO_ERROR_CLOSED once the runner has stopped. */
+/* Any thread but the runner's: hands the call of @node, with a reference
+ * for the queue, to the runner thread; or fails with G_IO_ERROR_CLOSED
+ * once the runner has stopped, and the reference stays the caller's. */
 gboolean
-_async_runner_loop_submit (AsyncRunnerLoop  *loop,
-                           AsyncRunnerCall  *call,
-                           GError          **error)
+_async_runner_loop_submit (AsyncRunnerLoop       *loop,
+                           AsyncRunnerQueueNode  *node,
+                           GError               **error)
 {
   gpointer head;
 
-  _async_runner_call_ref (call);
+  ASYNC_RUNNER_ASSERT_NOT_RUNNER_THREAD (loop);
+
   g_atomic_int_set (&loop->caller_cpu, _async_runner_current_cpu ());
 
   do
@@ -585,14 +569,13 @@ _async_runner_loop_submit (AsyncRunnerLoop  *loop,
       head = g_atomic_pointer_get (&loop->stack);
       if (head == CLOSED_STACK (loop))
         {
-          _async_runner_call_unref (call);
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
                                "The AsyncRunner has been shut down");
           return FALSE;
         }
-      call->next = head;
+      node->next = head;
     }
-  while (!g_atomic_pointer_compare_and_exchange (&loop->stack, head, call));
+  while (!g_atomic_pointer_compare_and_exchange (&loop->stack, head, node));
 
   /* Pushed first, read @sleeping second: see loop_poll(). */
   if (g_atomic_int_get (&loop->sleeping) &&
@@ -602,175 +585,12 @@ _async_runner_loop_submit (AsyncRunnerLoop  *loop,
   return TRUE;
 }
 
-static void
-prune_inflight (AsyncRunnerLoop *loop)
+/* The set of calls in flight (async-runner-call.c): runner thread only,
+ * but for the count of the tasks that outlived their function. */
+AsyncRunnerCallSet *
+_async_runner_loop_get_calls (AsyncRunnerLoop *loop)
 {
-  GList *l = loop->inflight.head;
-
-  while (l != NULL)
-    {
-      AsyncRunnerCall *call = l->data;
-
-      l = l->next;
-      if (!call->op_pending && g_atomic_int_get (&call->state) != ASYNC_RUNNER_CALL_PENDING)
-        _async_runner_loop_untrack (loop, call);
-    }
-
-  loop->inflight_pruned = loop->inflight.length;
-}
-
-/* Runner thread: @call was started; shutdown must be able to end it. */
-void
-_async_runner_loop_track (AsyncRunnerLoop *loop,
-                          AsyncRunnerCall *call)
-{
-  g_assert (!call->inflight);
-
-  if (loop->inflight.length >= MAX (INFLIGHT_PRUNE_MIN, 2 * loop->inflight_pruned))
-    prune_inflight (loop);
-
-  call->inflight = TRUE;
-  g_queue_push_tail_link (&loop->inflight, &call->inflight_link);
-  _async_runner_call_ref (call);
-}
-
-/* Runner thread: @call's operation came back. */
-void
-_async_runner_loop_untrack (AsyncRunnerLoop *loop,
-                            AsyncRunnerCall *call)
-{
-  if (!call->inflight)
-    return;
-
-  call->inflight = FALSE;
-  g_queue_unlink (&loop->inflight, &call->inflight_link);
-  _async_runner_call_unref (call);
-}
-
-/* Runner thread: registers the operation that @call is about to start
- * (the in-flight list keeps @call alive) and returns the key to pass as its
- * callback's data. Keys are numbers, never addresses. */
-gpointer
-_async_runner_loop_add_op (AsyncRunnerLoop *loop,
-                           AsyncRunnerCall *call)
-{
-  gpointer key;
-
-  /* Never 0 (NULL is what a binding that lost the data passes). */
-  if G_UNLIKELY (++loop->last_op_key == 0)
-    ++loop->last_op_key;
-  key = GSIZE_TO_POINTER (loop->last_op_key);
-  call->op_key = key;
-  g_hash_table_insert (loop->ops, key, call);
-
-  return key;
-}
-
-/* Runner thread: @call's start function failed. Its operation may call
- * back all the same; that callback is ignored silently. */
-void
-_async_runner_loop_retire_op (AsyncRunnerLoop *loop,
-                              AsyncRunnerCall *call)
-{
-  g_hash_table_insert (loop->ops, g_steal_pointer (&call->op_key), NULL);
-}
-
-/* Runner thread: a call whose operation is pending, found by @result's
- * cancellable (GTask results) or, when @key is NULL, as the only one. */
-static AsyncRunnerCall *
-find_op (AsyncRunnerLoop *loop,
-         gpointer         key,
-         GAsyncResult    *result)
-{
-  GCancellable *cancellable = NULL;
-  AsyncRunnerCall *found = NULL;
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 0;
-
-  if (G_IS_TASK (result))
-    cancellable = g_task_get_cancellable (G_TASK (result));
-
-  g_hash_table_iter_init (&iter, loop->ops);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      AsyncRunnerCall *call = value;
-
-      if (call == NULL)
-        continue;
-      if (cancellable != NULL && call->cancellable == cancellable)
-        return call;
-      found = call;
-      n++;
-    }
-
-  return key == NULL && cancellable == NULL && n == 1 ? found : NULL;
-}
-
-/* Runner thread: forgets the abandoned operation of @cancellable, if any. */
-static gboolean
-remove_abandoned (AsyncRunnerLoop *loop,
-                  GCancellable    *cancellable)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  if (cancellable == NULL)
-    return FALSE;
-
-  g_hash_table_iter_init (&iter, loop->abandoned);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (value == cancellable)
-      {
-        g_hash_table_iter_remove (&iter);
-        return TRUE;
-      }
-
-  return FALSE;
-}
-
-/* Runner thread, in the callback of a call_sync operation: the call it
- * belongs to, removed from the table, or NULL if there is none to end. A
- * callback brings back its key unless a binding lost it (some pass NULL
- * or data of their own): then the call is found by the result. */
-AsyncRunnerCall *
-_async_runner_loop_take_op (AsyncRunnerLoop *loop,
-                            gpointer         key,
-                            GAsyncResult    *result)
-{
-  AsyncRunnerCall *call;
-  gpointer value;
-
-  if (g_hash_table_steal_extended (loop->ops, key, NULL, &value))
-    {
-      /* NULL: a failed start's operation, called back after all. */
-      call = value;
-    }
-  else if (g_hash_table_remove (loop->abandoned, key) ||
-           (G_IS_TASK (result) &&
-            remove_abandoned (loop, g_task_get_cancellable (G_TASK (result)))))
-    {
-      /* Still running when the thread stopped: the call is over. */
-      return NULL;
-    }
-  else
-    {
-      call = find_op (loop, key, result);
-      if (call == NULL)
-        {
-          g_critical ("An AsyncRunnerStartFunc's operation called back with data %p, "
-                      "which belongs to no pending call (a callback delivered twice, "
-                      "or a binding that does not pass callback_data back); ignored",
-                      key);
-          return NULL;
-        }
-      g_hash_table_remove (loop->ops, call->op_key);
-    }
-
-  if (call != NULL)
-    call->op_key = NULL;
-
-  return call;
+  return loop->calls;
 }
 
 AsyncRunnerLoop *
@@ -779,36 +599,20 @@ _async_runner_loop_get_current (void)
   return g_private_get (&current_loop);
 }
 
-void
-_async_runner_loop_task_started (AsyncRunnerLoop *loop)
-{
-  g_atomic_int_inc (&loop->live_tasks);
-}
-
-/* Any thread: a run_sync task was finalized. */
-void
-_async_runner_loop_task_gone (AsyncRunnerLoop *loop)
-{
-  /* The last one, after shutdown: the thread may be waiting for it. */
-  if (g_atomic_int_add (&loop->live_tasks, -1) == 1 &&
-      g_atomic_int_get (&loop->quit))
-    g_main_context_wakeup (loop->context);
-}
-
 /* Runner thread, once shut down, while a function waits on it (see
- * _async_runner_call_settle()): ends the calls submitted so far with
- * G_IO_ERROR_CLOSED, as loop_drain() will once the thread gets there. */
+ * wait_for_function() in async-runner-call.c): ends the calls submitted
+ * so far with G_IO_ERROR_CLOSED, as loop_drain() will once the thread
+ * gets there. */
 void
 _async_runner_loop_discard_pending (AsyncRunnerLoop *loop)
 {
-  AsyncRunnerCall *call;
+  AsyncRunnerQueueNode *node;
+
+  ASYNC_RUNNER_ASSERT_RUNNER_THREAD (loop);
 
   take_submitted (loop, NULL);
-  while ((call = pop_ready (loop)) != NULL)
-    {
-      _async_runner_call_discard (call);
-      _async_runner_call_unref (call);
-    }
+  while ((node = pop_ready (loop)) != NULL)
+    _async_runner_call_node_discard (node);
 }
 
 /* Any thread, any number of times. Stops the runner thread, which ends

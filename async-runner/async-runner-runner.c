@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
 #if HAVE_PTHREAD_ATFORK
 # include <pthread.h>
 #endif
@@ -544,188 +543,26 @@ async_runner_dup_pending_calls (AsyncRunner *self)
   return _async_runner_debug_dup_pending (_async_runner_loop_get_debug (self->loop));
 }
 
-static void
-on_caller_cancelled (GCancellable    *cancellable,
-                     AsyncRunnerCall *call)
+/* Any thread: the time limit of a call, its own or the runner's. */
+static guint
+async_runner_get_call_timeout (AsyncRunner *self,
+                               guint        timeout_ms)
 {
-  _async_runner_call_abort (call, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return timeout_ms != 0 ? timeout_ms : (guint) g_atomic_int_get (&self->timeout_ms);
 }
 
+/* Any thread: a runner made before fork() has no thread in this process. */
 static gboolean
-on_nested_timeout (gpointer user_data)
+async_runner_check_not_forked (AsyncRunner  *self,
+                               GError      **error)
 {
-  _async_runner_call_abort (user_data, G_IO_ERROR_TIMED_OUT, "Operation timed out");
+  if G_LIKELY (!async_runner_is_forked (self))
+    return TRUE;
 
-  return G_SOURCE_REMOVE;
-}
-
-/* On the runner thread itself nobody else could run the call: run it
- * here and iterate the runner context until it ends. */
-static void
-run_nested (AsyncRunner     *self,
-            AsyncRunnerCall *call,
-            gint64           deadline)
-{
-  GMainContext *context = _async_runner_loop_get_context (self->loop);
-  GSource *timeout_source = NULL;
-  gboolean pushed = FALSE;
-
-  /* The function calling may have pushed a context of its own (a
-   * library's sync wrapper does): the task, the operation and the calls
-   * served meanwhile belong to the runner context all the same. */
-  if (g_main_context_get_thread_default () != context)
-    {
-      g_main_context_push_thread_default (context);
-      pushed = TRUE;
-    }
-
-  _async_runner_call_prepare (call);
-  _async_runner_call_run (call);
-
-  if (deadline >= 0 && !_async_runner_call_is_finished (call))
-    {
-      timeout_source = g_timeout_source_new (0);
-      g_source_set_ready_time (timeout_source, deadline);
-      g_source_set_callback (timeout_source, on_nested_timeout, call, NULL);
-      g_source_set_static_name (timeout_source, "[async-runner] timeout");
-      g_source_attach (timeout_source, context);
-    }
-
-  while (!_async_runner_call_is_finished (call))
-    {
-      /* Shut down from inside: this frame must unwind for the thread to
-       * stop. */
-      if (_async_runner_loop_is_quitting (self->loop))
-        _async_runner_call_abort (call, G_IO_ERROR_CLOSED, "The AsyncRunner was shut down");
-      else
-        g_main_context_iteration (context, TRUE);
-    }
-
-  if (timeout_source != NULL)
-    {
-      g_source_destroy (timeout_source);
-      g_source_unref (timeout_source);
-    }
-
-  if (pushed)
-    g_main_context_pop_thread_default (context);
-}
-
-static gboolean async_runner_call_inner (AsyncRunner      *self,
-                                         AsyncRunnerCall  *call,
-                                         guint             timeout_ms,
-                                         GCancellable     *cancellable,
-                                         GError          **error);
-
-/* Any thread: runs @call to its end and takes its error, if any;
- * @timeout_ms 0 is the runner's timeout. */
-static gboolean
-async_runner_call (AsyncRunner      *self,
-                   AsyncRunnerCall  *call,
-                   guint             timeout_ms,
-                   GCancellable     *cancellable,
-                   GError          **error)
-{
-  gint64 start;
-  gboolean ok;
-
-  call->debug = _async_runner_loop_get_debug (self->loop);
-
-  if G_LIKELY (!_async_runner_debug_log_calls)
-    return async_runner_call_inner (self, call, timeout_ms, cancellable, error);
-
-  /* G_MESSAGES_DEBUG=AsyncRunner */
-  {
-    GError *local_error = NULL;
-
-    start = _async_runner_debug_log_start (call);
-    ok = async_runner_call_inner (self, call, timeout_ms, cancellable, &local_error);
-    _async_runner_debug_log_end (call, start, local_error);
-    if (local_error != NULL)
-      g_propagate_error (error, local_error);
-  }
-
-  return ok;
-}
-
-static gboolean
-async_runner_call_inner (AsyncRunner      *self,
-                         AsyncRunnerCall  *call,
-                         guint             timeout_ms,
-                         GCancellable     *cancellable,
-                         GError          **error)
-{
-  gint64 deadline = -1;
-  gulong handler = 0;
-  gboolean nested;
-
-  if (timeout_ms == 0)
-    timeout_ms = (guint) g_atomic_int_get (&self->timeout_ms);
-
-  if G_UNLIKELY (async_runner_is_forked (self))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                           "The AsyncRunner was created before fork(): "
-                           "its thread does not exist in this process");
-      return FALSE;
-    }
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-
-  if (timeout_ms > 0)
-    deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
-
-  /* The operation's own: it may cancel it too, without touching any
-   * other call. Always a new one: whoever keeps a weak reference to it
-   * must never reach another call's. */
-  call->cancellable = g_cancellable_new ();
-
-  nested = _async_runner_loop_is_current (self->loop);
-  call->nested = nested;
-
-  if (nested && _async_runner_loop_is_quitting (self->loop))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                           "The AsyncRunner has been shut down");
-      return FALSE;
-    }
-
-  if (!nested && !_async_runner_loop_submit (self->loop, call, error))
-    return FALSE;
-
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
-                                     _async_runner_call_ref (call),
-                                     (GDestroyNotify) _async_runner_call_unref);
-
-  if (nested)
-    run_nested (self, call, deadline);
-  else
-    {
-      while (!_async_runner_call_wait (call, deadline))
-        {
-          if (_async_runner_call_abort (call, G_IO_ERROR_TIMED_OUT, "Operation timed out"))
-            break;
-          /* Someone else is ending it right now. */
-          deadline = -1;
-        }
-    }
-
-  /* The caller owns @user_data: return only once the function will not
-   * run or has returned. */
-  _async_runner_call_settle (call);
-
-  if (handler != 0)
-    g_cancellable_disconnect (cancellable, handler);
-
-  if (call->error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&call->error));
-      return FALSE;
-    }
-
-  return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                       "The AsyncRunner was created before fork(): "
+                       "its thread does not exist in this process");
+  return FALSE;
 }
 
 /**
@@ -840,32 +677,23 @@ async_runner_run_sync_full (AsyncRunner      *self,
                             GValue           *value,
                             GError          **error)
 {
-  g_autoptr(AsyncRunnerCall) call = NULL;
-
   g_return_val_if_fail (ASYNC_IS_RUNNER (self), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (value == NULL || G_VALUE_TYPE (value) == G_TYPE_INVALID, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  call = _async_runner_call_new (self, self->loop, func, NULL, user_data);
-  call->want_value = value != NULL;
-  call->name = name;
-
   if (!_async_runner_binding_check_function ((gpointer) func, error) ||
-      !async_runner_call (self, call, timeout_ms, cancellable, error))
+      !async_runner_check_not_forked (self, error) ||
+      !_async_runner_call_run_sync (self, self->loop, name,
+                                    async_runner_get_call_timeout (self, timeout_ms),
+                                    func, user_data, cancellable, value, error))
     {
       /* Some bindings (GJS) convert out values even when the call failed,
        * and cannot convert an empty GValue. */
       if (value != NULL)
         g_value_init (value, G_TYPE_BOOLEAN);
       return FALSE;
-    }
-
-  if (value != NULL)
-    {
-      *value = call->value;
-      memset (&call->value, 0, sizeof call->value);
     }
 
   return TRUE;
@@ -956,23 +784,18 @@ async_runner_call_sync_full (AsyncRunner           *self,
                              GCancellable          *cancellable,
                              GError               **error)
 {
-  g_autoptr(AsyncRunnerCall) call = NULL;
-
   g_return_val_if_fail (ASYNC_IS_RUNNER (self), NULL);
   g_return_val_if_fail (start != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_async_runner_binding_check_function ((gpointer) start, error))
+  if (!_async_runner_binding_check_function ((gpointer) start, error) ||
+      !async_runner_check_not_forked (self, error))
     return NULL;
 
-  call = _async_runner_call_new (self, self->loop, NULL, start, user_data);
-  call->name = name;
-
-  if (!async_runner_call (self, call, timeout_ms, cancellable, error))
-    return NULL;
-
-  return g_steal_pointer (&call->result);
+  return _async_runner_call_call_sync (self, self->loop, name,
+                                       async_runner_get_call_timeout (self, timeout_ms),
+                                       start, user_data, cancellable, error);
 }
 
 /**

@@ -56,6 +56,21 @@ _async_runner_cpu_relax (void)
 #endif
 }
 
+/* How many pausing rounds between a waiter's looks around (at the clock,
+ * and for the runner at its descriptors); once yielding, every round looks. */
+#define ASYNC_RUNNER_SPIN_LOOK_EVERY 32
+
+/* A waiter's test, once per round: TRUE to stop waiting. On the rounds
+ * where @look_around is TRUE the waiter may also make a costlier check
+ * (the runner thread polls its descriptors). */
+typedef gboolean (*AsyncRunnerSpinCheck) (gpointer data,
+                                          gboolean look_around);
+
+gboolean _async_runner_spin_until            (gint64               stop,
+                                              guint                first_round,
+                                              AsyncRunnerSpinCheck check,
+                                              gpointer             data);
+
 /* The CPU the calling thread runs on, or -1 if unknown. */
 gint     _async_runner_current_cpu           (void);
 

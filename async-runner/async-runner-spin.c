@@ -102,6 +102,35 @@ _async_runner_spin_learn (AsyncRunnerSpin *spin,
     g_atomic_int_set (&spin->budget_us, budget);
 }
 
+/* Waits, from round @first_round (1, or ASYNC_RUNNER_SPIN_PAUSE_ROUNDS to
+ * yield from the start), until @check says stop, returning TRUE, or until
+ * the monotonic time reaches @stop, returning FALSE. The clock is read
+ * only on the rounds that look around, right after @check. Both waiters
+ * use it: a caller waiting for its call (async-runner-call.c) and the
+ * runner thread waiting for calls (async-runner-loop.c). */
+gboolean
+_async_runner_spin_until (gint64               stop,
+                          guint                first_round,
+                          AsyncRunnerSpinCheck check,
+                          gpointer             data)
+{
+  guint round;
+
+  for (round = first_round; ; round++)
+    {
+      gboolean look_around = round % ASYNC_RUNNER_SPIN_LOOK_EVERY == 0 ||
+                             round >= ASYNC_RUNNER_SPIN_PAUSE_ROUNDS;
+
+      if (check (data, look_around))
+        return TRUE;
+
+      if (look_around && g_get_monotonic_time () >= stop)
+        return FALSE;
+
+      _async_runner_spin_round (round);
+    }
+}
+
 gint
 _async_runner_current_cpu (void)
 {

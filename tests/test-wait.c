@@ -138,8 +138,8 @@ publisher_thread (gpointer data)
         }
       else if (_async_runner_call_claim (call))
         {
-          g_value_init (&call->value, G_TYPE_UINT);
-          g_value_set_uint (&call->value, i);
+          g_value_init (_async_runner_call_get_value (call), G_TYPE_UINT);
+          g_value_set_uint (_async_runner_call_get_value (call), i);
           _async_runner_call_publish (call);
           won++;
         }
@@ -198,17 +198,17 @@ waiter_thread (gpointer data)
       g_assert_true (_async_runner_call_is_finished (call));
 
       if (timed_out)
-        g_assert_error (call->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+        g_assert_error (_async_runner_call_get_error (call), G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
       else if (round_aborts (i))
         {
-          g_assert_error (call->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-          g_assert_false (G_IS_VALUE (&call->value));
+          g_assert_error (_async_runner_call_get_error (call), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_false (G_IS_VALUE (_async_runner_call_get_value (call)));
         }
       else
         {
-          g_assert_no_error (call->error);
-          g_assert_true (G_VALUE_HOLDS_UINT (&call->value));
-          g_assert_cmpuint (g_value_get_uint (&call->value), ==, i);
+          g_assert_no_error (_async_runner_call_get_error (call));
+          g_assert_true (G_VALUE_HOLDS_UINT (_async_runner_call_get_value (call)));
+          g_assert_cmpuint (g_value_get_uint (_async_runner_call_get_value (call)), ==, i);
         }
 
       /* Ended once: nobody else can claim it any more. */
@@ -333,7 +333,7 @@ at_park_publisher (gpointer data)
 
       /* The waiter announces that it parks before it takes the mutex
        * and sleeps: publish right then, or a moment later. */
-      for (spins = 0; !g_atomic_int_get (&call->parked); spins++)
+      for (spins = 0; !_async_runner_call_has_state_waiter (call); spins++)
         {
           if (spins < 1000)
             _async_runner_cpu_relax ();
@@ -343,8 +343,8 @@ at_park_publisher (gpointer data)
       busy_delay (g_rand_int_range (rand, 0, 4) == 0 ? 0 : g_rand_int_range (rand, 0, 30));
 
       g_assert_true (_async_runner_call_claim (call));
-      g_value_init (&call->value, G_TYPE_UINT);
-      g_value_set_uint (&call->value, i);
+      g_value_init (_async_runner_call_get_value (call), G_TYPE_UINT);
+      g_value_set_uint (_async_runner_call_get_value (call), i);
       _async_runner_call_publish (call);
       _async_runner_call_unref (call);
     }
@@ -380,9 +380,9 @@ run_at_park (gboolean spinning,
       g_atomic_pointer_set (&at.slot, _async_runner_call_ref (call));
       g_assert_true (_async_runner_call_wait (call, deadline));
       g_assert_true (_async_runner_call_is_finished (call));
-      g_assert_true (g_atomic_int_get (&call->parked));
-      g_assert_no_error (call->error);
-      g_assert_cmpuint (g_value_get_uint (&call->value), ==, i);
+      g_assert_true (_async_runner_call_has_state_waiter (call));
+      g_assert_no_error (_async_runner_call_get_error (call));
+      g_assert_cmpuint (g_value_get_uint (_async_runner_call_get_value (call)), ==, i);
       _async_runner_call_unref (call);
 
       /* The publisher took this round's call before ending it. */
@@ -448,7 +448,7 @@ check_deadline_expiry (gboolean spinning)
   g_assert_false (_async_runner_call_abort (call, G_IO_ERROR_CANCELLED, "Cancelled"));
   g_assert_false (_async_runner_call_claim (call));
   g_assert_true (_async_runner_call_is_finished (call));
-  g_assert_error (call->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_error (_async_runner_call_get_error (call), G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 
   /* A finished call needs no waiting, whatever the deadline. */
   g_assert_true (_async_runner_call_wait (call, -1));

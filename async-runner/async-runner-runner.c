@@ -506,7 +506,9 @@ async_runner_set_stuck_threshold (AsyncRunner *self,
 {
   g_return_if_fail (ASYNC_IS_RUNNER (self));
 
-  if ((guint) g_atomic_int_exchange (&_async_runner_loop_get_debug (self->loop)->stuck_ms, threshold_ms) != threshold_ms)
+  AsyncRunnerDebug *debug = _async_runner_loop_get_debug (self->loop);
+
+  if ((guint) g_atomic_int_exchange (&debug->stuck_ms, threshold_ms) != threshold_ms)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STUCK_THRESHOLD]);
 }
 

@@ -319,14 +319,13 @@ loop_poll (GPollFD *fds,
       loop->polled_at = start;
       return g_poll (fds, n_fds, 0);
     }
-  stop = _async_runner_spin_begin (&loop->runner_spin, start,
-                                   timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
+  stop = _async_runner_spin_begin_holding (&loop->runner_spin, start,
+                                           timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
   if (stop != 0)
     {
       PollSpin spin = { loop, fds, n_fds, FALSE, 0 };
 
       _async_runner_spin_until (stop, round, poll_spin_check, &spin);
-      _async_runner_spin_end ();
 
       if (spin.submitted)
         {
@@ -354,7 +353,9 @@ loop_poll (GPollFD *fds,
       return 0;
     }
 
+  _async_runner_spin_release_core ();
   ret = g_poll (fds, n_fds, timeout);
+  _async_runner_spin_hold_core ();
   g_atomic_int_set (&loop->sleeping, FALSE);
   loop->polled_at = g_get_monotonic_time ();
   set_woke_at (loop, loop->polled_at);
@@ -423,6 +424,7 @@ loop_thread (gpointer data)
 
   g_private_set (&current_loop, loop);
   g_main_context_push_thread_default (loop->context);
+  _async_runner_spin_hold_core ();
 
   g_mutex_lock (&loop->lock);
   loop->started = TRUE;
@@ -452,6 +454,7 @@ loop_thread (gpointer data)
    * (they would be dispatched here). */
   _async_runner_call_set_forget_retired (loop->calls);
 
+  _async_runner_spin_release_core ();
   g_main_context_pop_thread_default (loop->context);
   g_private_set (&current_loop, NULL);
   _async_runner_loop_unref (loop);

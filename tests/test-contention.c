@@ -2,12 +2,14 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * An internal test. Callers wait for their call by spinning for a while,
- * or by yielding, and then by parking on the call's state word (a futex
- * on Linux, a striped mutex and condition elsewhere). These tests race
- * the parking primitive itself, many callers against one runner with
- * spinning allowed and forced off, a whole queued batch completing while
- * its waiters are parked, and shutdown while many waiters are parked.
+ * An internal test. Callers wait for their call by spinning while a core
+ * is free, else by yielding, and then by parking on the call's state word
+ * (a futex on Linux, a striped mutex and condition elsewhere); a runner
+ * thread holds a core while it is awake. These tests race the parking
+ * primitive itself, many callers against one runner with spinning allowed
+ * and forced off, a whole queued batch completing while its waiters are
+ * parked, and shutdown while many waiters are parked; and check who may
+ * spin.
  *
  * Set ASYNC_RUNNER_TEST_QUICK to run fewer rounds (under valgrind).
  */
@@ -506,6 +508,44 @@ test_shutdown_under_load (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Who may spin                                                         */
+/* ------------------------------------------------------------------ */
+
+/* A runner thread at work occupies a core: with two cores, one caller
+ * may spin beside it and a second must not. */
+static void
+test_runner_counts_as_busy (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  AsyncRunnerSpin spin;
+  Blocker blocker;
+  GThread *blocked;
+  gint64 first;
+  gint64 second;
+
+  _async_runner_spin_init (&spin);
+  _async_runner_spin_set_max_spinners (2);
+
+  blocked = blocker_start (&blocker, runner);
+  /* Its caller no longer spins. */
+  wait_for_sleepers (runner, 1);
+
+  first = _async_runner_spin_begin (&spin, g_get_monotonic_time (), -1);
+  second = _async_runner_spin_begin (&spin, g_get_monotonic_time (), -1);
+  if (second != 0)
+    _async_runner_spin_end ();
+  if (first != 0)
+    _async_runner_spin_end ();
+
+  blocker_release (&blocker, blocked);
+  _async_runner_spin_set_max_spinners (-1);
+  async_runner_shutdown (runner);
+
+  g_assert_cmpint (first, !=, 0);
+  g_assert_cmpint (second, ==, 0);
+}
+
+/* ------------------------------------------------------------------ */
 
 static const TestCase tests[] = {
   { "/AsyncRunner/Contention/park-race-futex", test_park_race_futex },
@@ -517,6 +557,7 @@ static const TestCase tests[] = {
   { "/AsyncRunner/Contention/parked-while-batch-completes", test_parked_while_batch_completes },
   { "/AsyncRunner/Contention/shutdown-while-parked", test_shutdown_while_parked },
   { "/AsyncRunner/Contention/shutdown-under-load", test_shutdown_under_load },
+  { "/AsyncRunner/Contention/runner-counts-as-busy", test_runner_counts_as_busy },
 };
 
 int

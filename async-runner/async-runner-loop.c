@@ -261,8 +261,9 @@ typedef struct
 } PollSpin;
 
 /* Each round, look for submitted calls; on the rounds that look around,
- * at the context's file descriptors too: a spinning runner must still
- * notice sources woken from other threads. */
+ * at the context's file descriptors too, no more often than a
+ * zero-timeout poll would (a yielding runner looks around every round):
+ * a spinning runner must still notice sources woken from other threads. */
 static gboolean
 poll_spin_check (gpointer data,
                  gboolean look_around)
@@ -275,7 +276,8 @@ poll_spin_check (gpointer data,
       return TRUE;
     }
 
-  if (look_around)
+  if (look_around &&
+      g_get_monotonic_time () - spin->loop->polled_at >= ZERO_POLL_INTERVAL_US)
     {
       spin->ret = g_poll (spin->fds, spin->n_fds, 0);
       spin->loop->polled_at = g_get_monotonic_time ();

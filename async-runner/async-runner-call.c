@@ -29,12 +29,12 @@
  *                        the first _async_runner_call_claim() writes the
  *                        outcome, _async_runner_call_publish() wakes the caller.
  *   wait      caller     _async_runner_call_wait(): spins
- *                        (_async_runner_spin_until()), then sleeps on the
- *                        call's GCond, announced in @state_waiter. Then
- *                        wait_for_function(): the caller owns user_data, so
- *                        it returns only once the function will never run or
- *                        has returned (serve_until_returned() on another
- *                        runner's thread).
+ *                        (_async_runner_spin_until()), then parks on the
+ *                        call's @state (_async_runner_park()), announced in
+ *                        @state_waiter. Then wait_for_function(): the caller
+ *                        owns user_data, so it returns only once the function
+ *                        will never run or has returned (parked on @run_state,
+ *                        or serve_until_returned() on another runner's thread).
  *   cancel    any        on_caller_cancelled(); the deadline in drive_to_end(),
  *   timeout              on_nested_timeout() for a nested call:
  *                        _async_runner_call_abort() claims the call, cancels
@@ -62,6 +62,7 @@
 #include "async-runner-call-queue-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
+#include "async-runner-park-private.h"
 #include "async-runner-task-private.h"
 
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
@@ -78,13 +79,11 @@ struct _AsyncRunnerCall
   gint                  state;         /* atomic: AsyncRunnerCallState */
   gint                  run_state;     /* atomic: AsyncRunnerRunState */
 
-  /* A caller sleeps on @cond only after announcing it in the waiter flag
-   * of the word it waits for, so whoever changes that word signals only
-   * when someone sleeps. */
+  /* A caller parks on @state or @run_state (async-runner-park-private.h)
+   * only after announcing it in that word's waiter flag, so whoever
+   * changes the word unparks only when someone may sleep. */
   gint                  state_waiter;     /* atomic: waits for @state */
   gint                  run_state_waiter; /* atomic: waits for @run_state */
-  GMutex                mutex;
-  GCond                 cond;
 
   /* Immutable once submitted */
   AsyncRunner          *runner;        /* the caller holds a reference */
@@ -177,8 +176,6 @@ _async_runner_call_new (AsyncRunner          *runner,
   g_assert ((func == NULL) != (start == NULL));
 
   g_atomic_ref_count_init (&call->ref_count);
-  g_mutex_init (&call->mutex);
-  g_cond_init (&call->cond);
   call->runner = runner;
   call->loop = _async_runner_loop_ref (loop);
   call->func = func;
@@ -215,8 +212,6 @@ _async_runner_call_unref (AsyncRunnerCall *call)
   g_clear_pointer (&call->waiter_context, g_main_context_unref);
   g_clear_object (&call->cancellable);
   _async_runner_loop_unref (call->loop);
-  g_cond_clear (&call->cond);
-  g_mutex_clear (&call->mutex);
   g_free (call);
 }
 
@@ -284,11 +279,7 @@ _async_runner_call_publish (AsyncRunnerCall *call)
       g_main_context_unref (context);
     }
   else if (g_atomic_int_get (&call->state_waiter))
-    {
-      g_mutex_lock (&call->mutex);
-      g_cond_signal (&call->cond);
-      g_mutex_unlock (&call->mutex);
-    }
+    _async_runner_unpark (&call->state);
 }
 
 /* Any thread. Ends @call with a G_IO_ERROR unless it has ended already,
@@ -333,9 +324,7 @@ end_run (AsyncRunnerCall *call)
       if (waiter_context != NULL)
         g_main_context_wakeup (waiter_context);
 
-      g_mutex_lock (&call->mutex);
-      g_cond_broadcast (&call->cond);
-      g_mutex_unlock (&call->mutex);
+      _async_runner_unpark (&call->run_state);
     }
 }
 
@@ -696,42 +685,41 @@ _async_runner_call_wait (AsyncRunnerCall *call,
 
       g_atomic_int_set (&call->state_waiter, TRUE);
 
-      g_mutex_lock (&call->mutex);
-      while (!_async_runner_call_is_finished (call))
+      for (;;)
         {
+          gint state = g_atomic_int_get (&call->state);
           gint64 until = report_at < 0 ? deadline
                          : deadline < 0 ? report_at
                          : MIN (deadline, report_at);
+          gint64 now;
 
-          if (until < 0)
-            g_cond_wait (&call->cond, &call->mutex);
-          else if (!g_cond_wait_until (&call->cond, &call->mutex, until) &&
-                   !_async_runner_call_is_finished (call))
+          if (state == ASYNC_RUNNER_CALL_FINISHED)
+            break;
+
+          /* Returns at once if @state changed since it was read. */
+          _async_runner_park (&call->state, state, until);
+
+          if (until < 0 || _async_runner_call_is_finished (call))
+            continue;
+
+          now = g_get_monotonic_time ();
+          if (deadline >= 0 && now >= deadline)
             {
-              gint64 now = g_get_monotonic_time ();
+              if (call->debug != NULL)
+                _async_runner_debug_wake (call->debug, &call->diag);
+              return FALSE;
+            }
 
-              if (deadline >= 0 && now >= deadline)
-                {
-                  g_mutex_unlock (&call->mutex);
-                  if (call->debug != NULL)
-                    _async_runner_debug_wake (call->debug, &call->diag);
-                  return FALSE;
-                }
-
-              if (report_at >= 0 && now >= report_at)
-                {
-                  g_mutex_unlock (&call->mutex);
-                  _async_runner_debug_report_stuck (call->debug, &call->diag, now,
-                                                    _async_runner_loop_get_woke_at (call->loop),
-                                                    _async_runner_loop_is_sleeping (call->loop));
-                  /* Again after twice as long a wait: at most a few lines. */
-                  stuck_us *= 2;
-                  report_at = start + stuck_us;
-                  g_mutex_lock (&call->mutex);
-                }
+          if (report_at >= 0 && now >= report_at)
+            {
+              _async_runner_debug_report_stuck (call->debug, &call->diag, now,
+                                                _async_runner_loop_get_woke_at (call->loop),
+                                                _async_runner_loop_is_sleeping (call->loop));
+              /* Again after twice as long a wait: at most a few lines. */
+              stuck_us *= 2;
+              report_at = start + stuck_us;
             }
         }
-      g_mutex_unlock (&call->mutex);
 
       if (call->debug != NULL)
         _async_runner_debug_wake (call->debug, &call->diag);
@@ -799,10 +787,8 @@ wait_for_function (AsyncRunnerCall *call)
   /* Stored @run_state_waiter first, read @run_state second; the runner
    * does the reverse. */
   g_atomic_int_set (&call->run_state_waiter, TRUE);
-  g_mutex_lock (&call->mutex);
   while (g_atomic_int_get (&call->run_state) == ASYNC_RUNNER_RUN_RUNNING)
-    g_cond_wait (&call->cond, &call->mutex);
-  g_mutex_unlock (&call->mutex);
+    _async_runner_park (&call->run_state, ASYNC_RUNNER_RUN_RUNNING, -1);
 }
 
 /* Any thread: the caller's cancellable was cancelled. */

@@ -261,8 +261,9 @@ typedef struct
 } PollSpin;
 
 /* Each round, look for submitted calls; on the rounds that look around,
- * at the context's file descriptors too: a spinning runner must still
- * notice sources woken from other threads. */
+ * at the context's file descriptors too, no more often than a
+ * zero-timeout poll would (a yielding runner looks around every round):
+ * a spinning runner must still notice sources woken from other threads. */
 static gboolean
 poll_spin_check (gpointer data,
                  gboolean look_around)
@@ -275,7 +276,8 @@ poll_spin_check (gpointer data,
       return TRUE;
     }
 
-  if (look_around)
+  if (look_around &&
+      g_get_monotonic_time () - spin->loop->polled_at >= ZERO_POLL_INTERVAL_US)
     {
       spin->ret = g_poll (spin->fds, spin->n_fds, 0);
       spin->loop->polled_at = g_get_monotonic_time ();
@@ -319,14 +321,13 @@ loop_poll (GPollFD *fds,
       loop->polled_at = start;
       return g_poll (fds, n_fds, 0);
     }
-  stop = _async_runner_spin_begin (&loop->runner_spin, start,
-                                   timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
+  stop = _async_runner_spin_begin_holding (&loop->runner_spin, start,
+                                           timeout < 0 ? -1 : timeout * G_TIME_SPAN_MILLISECOND);
   if (stop != 0)
     {
       PollSpin spin = { loop, fds, n_fds, FALSE, 0 };
 
       _async_runner_spin_until (stop, round, poll_spin_check, &spin);
-      _async_runner_spin_end ();
 
       if (spin.submitted)
         {
@@ -354,7 +355,9 @@ loop_poll (GPollFD *fds,
       return 0;
     }
 
+  _async_runner_spin_release_core ();
   ret = g_poll (fds, n_fds, timeout);
+  _async_runner_spin_hold_core ();
   g_atomic_int_set (&loop->sleeping, FALSE);
   loop->polled_at = g_get_monotonic_time ();
   set_woke_at (loop, loop->polled_at);
@@ -423,6 +426,7 @@ loop_thread (gpointer data)
 
   g_private_set (&current_loop, loop);
   g_main_context_push_thread_default (loop->context);
+  _async_runner_spin_hold_core ();
 
   g_mutex_lock (&loop->lock);
   loop->started = TRUE;
@@ -452,6 +456,7 @@ loop_thread (gpointer data)
    * (they would be dispatched here). */
   _async_runner_call_set_forget_retired (loop->calls);
 
+  _async_runner_spin_release_core ();
   g_main_context_pop_thread_default (loop->context);
   g_private_set (&current_loop, NULL);
   _async_runner_loop_unref (loop);

@@ -138,7 +138,7 @@ static void
 after_fork_in_child (void)
 {
   g_atomic_int_inc (&fork_generation);
-  _async_runner_spin_after_fork ();
+  _async_runner_spin_after_fork (_async_runner_loop_get_current () != NULL);
   g_mutex_unlock (&default_lock);
 }
 #endif

@@ -13,12 +13,17 @@ G_BEGIN_DECLS
  * machine, far more than the work a trivial call does. A thread that
  * expects an answer soon may spin for a short, bounded time first.
  *
- * At most one thread per core spins at any time, counting the runner
- * threads, so waiting threads never steal the CPU from the threads they
- * wait for. Each kind of waiter keeps a budget in microseconds that
- * follows how long its recent waits actually took: about twice that while
- * the waits are short, shrinking to a small floor when they are longer
- * than spinning could ever cover.
+ * A waiter spins only on a core that nobody else needs: the process
+ * counts the cores it keeps busy, each runner thread from the moment it
+ * wakes until it sleeps again (working or spinning), each caller while it
+ * spins, and a caller spins only while that count is below the number of
+ * cores. So waiting threads never steal the CPU from the threads they
+ * wait for; a caller refused a core yields its own instead, then parks.
+ *
+ * Each kind of waiter keeps a budget in microseconds that follows how
+ * long its recent waits actually took: about twice that while the waits
+ * are short, shrinking to a small floor when they are longer than
+ * spinning could ever cover.
  */
 
 typedef struct
@@ -34,10 +39,15 @@ gint64   _async_runner_spin_begin            (AsyncRunnerSpin *spin,
                                               gint64           now,
                                               gint64           limit_us);
 void     _async_runner_spin_end              (void);
+void     _async_runner_spin_hold_core        (void);
+void     _async_runner_spin_release_core     (void);
+gint64   _async_runner_spin_begin_holding    (AsyncRunnerSpin *spin,
+                                              gint64           now,
+                                              gint64           limit_us);
 void     _async_runner_spin_learn            (AsyncRunnerSpin *spin,
                                               gint64           waited_us);
 void     _async_runner_spin_set_max_spinners (gint             max_spinners);
-void     _async_runner_spin_after_fork       (void);
+void     _async_runner_spin_after_fork       (gboolean         on_runner_thread);
 
 /* How many rounds a spinner only pauses before it starts yielding its
  * core each round: when the machine has more runnable threads than cores,

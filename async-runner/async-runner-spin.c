@@ -13,8 +13,24 @@
 
 #define SPIN_START_US 16
 
-static gint spinners;        /* atomic: threads spinning right now */
+/* Awake runner threads plus spinning callers: the cores this process
+ * keeps busy by its own count. */
+static gint busy_cores;        /* atomic */
 static gint max_spinners = -1; /* atomic: -1 until first use, then the core count */
+
+static inline gint
+get_max_spinners (void)
+{
+  gint max = g_atomic_int_get (&max_spinners);
+
+  if G_UNLIKELY (max < 0)
+    {
+      max = (gint) g_get_num_processors ();
+      g_atomic_int_set (&max_spinners, max);
+    }
+
+  return max;
+}
 
 void
 _async_runner_spin_init (AsyncRunnerSpin *spin)
@@ -29,33 +45,12 @@ _async_runner_spin_set_max_spinners (gint n)
   g_atomic_int_set (&max_spinners, n < 0 ? (gint) g_get_num_processors () : n);
 }
 
-/* Returns the monotonic time at which to stop spinning, or 0 when this
- * thread must not spin (as many spinners as cores, or no time left before
- * @limit_us, -1 for none). A non-zero return must be paired with
- * _async_runner_spin_end(). */
-gint64
-_async_runner_spin_begin (AsyncRunnerSpin *spin,
-                          gint64           now,
-                          gint64           limit_us)
+static gint64
+spin_stop (AsyncRunnerSpin *spin,
+           gint64           now,
+           gint64           limit_us)
 {
   gint64 budget = g_atomic_int_get (&spin->budget_us);
-  gint max = g_atomic_int_get (&max_spinners);
-
-  if G_UNLIKELY (max < 0)
-    {
-      max = (gint) g_get_num_processors ();
-      g_atomic_int_set (&max_spinners, max);
-    }
-
-  /* One core cannot run the spinner and the thread it waits for. */
-  if (max < 2 || limit_us == 0)
-    return 0;
-
-  if (g_atomic_int_add (&spinners, 1) >= max)
-    {
-      g_atomic_int_add (&spinners, -1);
-      return 0;
-    }
 
   if (limit_us > 0 && limit_us < budget)
     budget = limit_us;
@@ -63,17 +58,77 @@ _async_runner_spin_begin (AsyncRunnerSpin *spin,
   return now + budget;
 }
 
-/* In the child of fork(): the threads that were spinning are not there. */
-void
-_async_runner_spin_after_fork (void)
+/* A caller about to wait. Returns the monotonic time at which to stop
+ * spinning, or 0 when this thread must not spin (no core free, or no time
+ * left before @limit_us, -1 for none). A non-zero return holds a core
+ * until _async_runner_spin_end(). */
+gint64
+_async_runner_spin_begin (AsyncRunnerSpin *spin,
+                          gint64           now,
+                          gint64           limit_us)
 {
-  g_atomic_int_set (&spinners, 0);
+  gint max = get_max_spinners ();
+  gint busy;
+
+  /* One core cannot run the spinner and the thread it waits for. */
+  if (max < 2 || limit_us == 0)
+    return 0;
+
+  do
+    {
+      busy = g_atomic_int_get (&busy_cores);
+      if (busy >= max)
+        return 0;
+    }
+  while (!g_atomic_int_compare_and_exchange (&busy_cores, busy, busy + 1));
+
+  return spin_stop (spin, now, limit_us);
+}
+
+/* A runner thread, which holds a core already (see
+ * _async_runner_spin_hold_core()), about to wait for calls: as
+ * _async_runner_spin_begin(), but it spins unless the process keeps more
+ * cores busy than there are, and needs no _async_runner_spin_end(). */
+gint64
+_async_runner_spin_begin_holding (AsyncRunnerSpin *spin,
+                                  gint64           now,
+                                  gint64           limit_us)
+{
+  gint max = get_max_spinners ();
+
+  if (max < 2 || limit_us == 0 || g_atomic_int_get (&busy_cores) > max)
+    return 0;
+
+  return spin_stop (spin, now, limit_us);
+}
+
+/* A runner thread: it is awake (it started, or woke from poll()). */
+void
+_async_runner_spin_hold_core (void)
+{
+  g_atomic_int_inc (&busy_cores);
+}
+
+/* A runner thread: it sleeps in poll(), or exits. */
+void
+_async_runner_spin_release_core (void)
+{
+  g_atomic_int_add (&busy_cores, -1);
+}
+
+/* In the child of fork(): the threads that were spinning, and the
+ * runner threads, are not there, except the thread that forked, which
+ * holds its core if it is a runner thread (it will release it). */
+void
+_async_runner_spin_after_fork (gboolean on_runner_thread)
+{
+  g_atomic_int_set (&busy_cores, on_runner_thread ? 1 : 0);
 }
 
 void
 _async_runner_spin_end (void)
 {
-  g_atomic_int_add (&spinners, -1);
+  g_atomic_int_add (&busy_cores, -1);
 }
 
 /* A wait that started spinning (or would have) took @waited_us in all:

@@ -4,7 +4,7 @@
  *
  * An internal test: it drives the call protocol directly. A caller waits
  * in _async_runner_call_wait(), spinning for a bounded time and then
- * parking on the call's GCond; another thread ends the call with
+ * parking on the call's state word; another thread ends the call with
  * _async_runner_call_claim() + _async_runner_call_publish(), or with
  * _async_runner_call_abort(). The dangerous moment is a publisher that
  * arrives while the waiter is between spinning and sleeping: these tests
@@ -331,7 +331,7 @@ at_park_publisher (gpointer data)
       while ((call = g_atomic_pointer_exchange (&at->slot, NULL)) == NULL)
         g_thread_yield ();
 
-      /* The waiter announces that it parks before it takes the mutex
+      /* The waiter announces that it parks before it reads the state
        * and sleeps: publish right then, or a moment later. */
       for (spins = 0; !_async_runner_call_has_state_waiter (call); spins++)
         {

@@ -52,10 +52,12 @@ import importlib
 import inspect
 import math
 import os
+import select
 import selectors
 import signal
 import sys
 import threading
+import types
 import weakref
 
 try:
@@ -73,6 +75,10 @@ from ..module import get_introspection_module
 from ..overrides import override
 
 AsyncRunner = get_introspection_module('AsyncRunner')
+
+# The raw functions on the per-call path, looked up once.
+_raw_run_sync_full = AsyncRunner.Runner.run_sync_full
+_raw_call_sync_full = AsyncRunner.Runner.call_sync_full
 
 __all__ = []
 
@@ -155,6 +161,7 @@ class _SigintWatch:
     pid = None
     read_fd = -1
     write_fd = -1
+    poller = None             # polls read_fd: end() reads only what is there
     current = None            # the main thread's call being watched
 
     @classmethod
@@ -168,6 +175,8 @@ class _SigintWatch:
             cls.read_fd, cls.write_fd = os.pipe()
             os.set_blocking(cls.read_fd, False)
             os.set_blocking(cls.write_fd, False)
+            cls.poller = select.poll()
+            cls.poller.register(cls.read_fd, select.POLLIN)
             source = _fd_source_new(cls.read_fd, GLib.IOCondition.IN)
             source.set_callback(cls._on_readable)
             source.attach(_Watchdog.get_context())
@@ -185,7 +194,8 @@ class _SigintWatch:
         with cls.lock:
             if cls.current is call:
                 cls.current = None
-                call.signals += _drain(cls.read_fd)
+                if cls.poller.poll(0):
+                    call.signals += _drain(cls.read_fd)
         data, call.signals = call.signals, b''
         return data
 
@@ -197,8 +207,10 @@ class _SigintWatch:
             call = cls.current
             if call is not None:
                 call.signals += data
-        if call is not None and signal.SIGINT in data:
-            call.cancellable.cancel()
+                if signal.SIGINT in data:
+                    # Under the lock: once end() has run, the call (and
+                    # its cancellable, which may be recycled) is left alone.
+                    call.cancel()
         return GLib.SOURCE_CONTINUE
 
 
@@ -220,10 +232,10 @@ _spare_cancellables = []
 _watching_sigint = False
 
 
-def _may_watch_sigint():
-    return (not _watching_sigint
-            and threading.get_ident() == threading.main_thread().ident
-            and callable(_signals.getsignal(signal.SIGINT)))
+_get_ident = threading.get_ident
+_main_thread = threading.main_thread
+_getsignal = _signals.getsignal
+_SIGINT = int(signal.SIGINT)
 
 
 def _checkpoint():
@@ -258,15 +270,20 @@ class _Call:
             raise ValueError('timeout must be None or a number of seconds >= 0 '
                              '(0: already expired)')
 
-    def __init__(self, cancellable, timeout):
+    __slots__ = ('user_cancellable', 'timeout', 'timed_out', 'watch_sigint', 'signals',
+                 'cancellable', 'cancelled', '_on_user_cancelled', '_timeout_source',
+                 '_saved_handler', '_saved_fd', '_interrupted', '_sigint_frame')
+
+    def __init__(self, cancellable, timeout, watch_sigint):
         if timeout is not None:
             self.check_timeout(timeout)
 
         self.user_cancellable = cancellable
         self.timeout = timeout
         self.timed_out = False
-        self.watch_sigint = _may_watch_sigint()
+        self.watch_sigint = watch_sigint
         self.signals = b''
+        self.cancelled = False      # set before the call cancels its own cancellable
         self._on_user_cancelled = None
         self._timeout_source = None
         self._saved_handler = None
@@ -274,7 +291,7 @@ class _Call:
         self._interrupted = False
         self._sigint_frame = None
 
-        if self.watch_sigint or timeout is not None:
+        if watch_sigint or timeout is not None:
             try:
                 self.cancellable = _spare_cancellables.pop()
             except IndexError:
@@ -282,15 +299,20 @@ class _Call:
         else:
             self.cancellable = cancellable
 
+    def cancel(self):
+        """Cancels the call's own cancellable (any thread)."""
+        self.cancelled = True
+        self.cancellable.cancel()
+
     def recycle(self):
         """After close(): keeps the call's own cancellable for a later call
         if nothing cancelled it (making one costs a quarter of a call). The
         call and its operation are over, so nothing of theirs can see it
-        again."""
-        own = self.cancellable
-        if (own is not self.user_cancellable and len(_spare_cancellables) < 4
-                and not own.is_cancelled()):
-            _spare_cancellables.append(own)
+        again. Not when it was linked to the caller's cancellable, whose
+        handler may be running on another thread until it is disconnected."""
+        if (not self.cancelled and self.user_cancellable is None
+                and self.cancellable is not None and len(_spare_cancellables) < 4):
+            _spare_cancellables.append(self.cancellable)
 
     # Every step of open() is recorded before or as it takes effect, so
     # that close() undoes exactly what was done even if a signal handler
@@ -302,17 +324,17 @@ class _Call:
             return
 
         if self.user_cancellable is not None:
-            own = self.cancellable
-            self._on_user_cancelled = lambda cancellable: own.cancel()
+            cancel = self.cancel
+            self._on_user_cancelled = lambda cancellable: cancel()
             GObject.Object.connect(self.user_cancellable, 'cancelled',
                                    self._on_user_cancelled)
             if self.user_cancellable.is_cancelled():
-                own.cancel()
+                self.cancel()
 
         if self.timeout == 0:
             # Already expired: the call ends before it starts, every time.
             self.timed_out = True
-            self.cancellable.cancel()
+            self.cancel()
         elif self.timeout is not None:
             ms = self.timeout * 1000
             ms = _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else math.ceil(ms)
@@ -332,14 +354,14 @@ class _Call:
     # Watchdog thread.
     def _on_timeout(self, *unused):
         self.timed_out = True
-        self.cancellable.cancel()
+        self.cancel()
         return GLib.SOURCE_REMOVE
 
     # Main thread: the Python-level SIGINT handler during the call.
     def _note_sigint(self, signum, frame):
         self._interrupted = True
         self._sigint_frame = frame
-        self.cancellable.cancel()
+        self.cancel()
 
     def close(self):
         """Undoes open(). Idempotent. Each step runs in a `finally:` so that
@@ -936,11 +958,17 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
     driven by the runner thread's own iteration of that context: no thread
     and no run_forever() of its own.
 
-    asyncio's `_run_once()` runs from GLib sources: an idle source when
-    callbacks are ready, a timeout source for the earliest `call_later()`,
-    one fd source per file descriptor (the selector's), the self-pipe
-    among them (`call_soon_threadsafe()`). While it runs, the loop is the
-    thread's running loop. Its clock is CLOCK_MONOTONIC, as GLib's is.
+    asyncio's `_run_once()` runs from GLib sources: a source made ready now
+    when callbacks are ready, or at the earliest `call_later()`; one fd
+    source per file descriptor (the selector's), the self-pipe among them
+    (`call_soon_threadsafe()`). While it runs, the loop is the thread's
+    running loop. Its clock is CLOCK_MONOTONIC, as GLib's is.
+
+    The ready-or-timer source is one of two long-lived timeout sources
+    armed with g_source_set_ready_time() (making a source per turn cost
+    more than a trivial run_async()): GLib rearms a timeout source whose
+    callback continues it once the callback returns, over any ready time
+    set meanwhile, so a turn arms the other one.
     """
 
     def __init__(self, context):
@@ -949,8 +977,17 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         # Runner thread only, as every field below: other threads wake the
         # loop through call_soon_threadsafe()'s self-pipe.
         self._runner_ident = threading.get_ident()
-        self._soon_source = None
-        self._timer_source = None
+        self._sources = []
+        self._armed = [-1, -1]      # the ready time each source was given
+        self._dispatching = None    # the index of the source stepping the loop
+        for index in range(2):
+            source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
+            source.set_priority(GLib.PRIORITY_DEFAULT)
+            source.set_name('[AsyncRunner] asyncio')
+            source.set_callback(functools.partial(self._on_source, index))
+            source.set_ready_time(-1)
+            source.attach(context)
+            self._sources.append(source)
         self._stepping = False
         super().__init__(selector)
         selector.loop = self
@@ -1006,54 +1043,49 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         self._reschedule()
 
     def _reschedule(self):
-        """Runner thread: arms the sources for the next turn: now if
-        callbacks are ready, else at the earliest timer."""
+        """Runner thread: arms a source for the next turn: now if callbacks
+        are ready, else at the earliest timer, else never."""
         assert threading.get_ident() == self._runner_ident
         if self.is_closed():
             return
         if self._ready:
-            if self._soon_source is None:
-                source = _GLib.idle_source_new()
-                source.set_priority(GLib.PRIORITY_DEFAULT)
-                source.set_name('[AsyncRunner] asyncio ready')
-                source.set_callback(self._on_soon)
-                source.attach(self._context)
-                self._soon_source = source
-            return
-        if self._scheduled:
-            when = self._scheduled[0]._when
-            if self._timer_source is None:
-                source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
-                source.set_priority(GLib.PRIORITY_DEFAULT)
-                source.set_name('[AsyncRunner] asyncio timer')
-                source.set_callback(self._on_timer)
-                source.attach(self._context)
-                self._timer_source = source
+            ready_time = 0
+        elif self._scheduled:
             # asyncio's clock and GLib's are both CLOCK_MONOTONIC.
-            self._timer_source.set_ready_time(max(0, math.ceil(when * 1e6)))
-        elif self._timer_source is not None:
-            self._timer_source.set_ready_time(-1)
+            ready_time = max(0, math.ceil(self._scheduled[0]._when * 1e6))
+        else:
+            ready_time = -1
+        # Not the source whose callback runs: GLib rearms that one after it.
+        index = 1 if self._dispatching == 0 else 0
+        armed = self._armed
+        if armed[index] != ready_time:
+            armed[index] = ready_time
+            self._sources[index].set_ready_time(ready_time)
+        other = 1 - index
+        if armed[other] != -1 and self._dispatching != other:
+            armed[other] = -1
+            self._sources[other].set_ready_time(-1)
 
-    def _on_soon(self, *unused):
-        self._soon_source = None
-        self._step()
-        return GLib.SOURCE_REMOVE
-
-    def _on_timer(self, *unused):
-        # Removed, not continued: GLib would rearm a continued timeout
-        # source after this callback, over the time set in it.
-        self._timer_source = None
-        self._step()
-        return GLib.SOURCE_REMOVE
+    def _on_source(self, index, *unused):
+        # GLib gives the source a ready time of its own after this returns.
+        self._armed[index] = -1
+        if self._stepping:
+            # Nested in this loop's own turn, which arms a source at its end.
+            return GLib.SOURCE_CONTINUE
+        self._dispatching = index
+        try:
+            self._step()
+        finally:
+            self._dispatching = None
+        return GLib.SOURCE_CONTINUE
 
     def close(self):
         if self.is_closed():
             return
         super().close()
-        for source in (self._soon_source, self._timer_source):
-            if source is not None:
-                source.destroy()
-        self._soon_source = self._timer_source = None
+        for source in self._sources:
+            source.destroy()
+        self._sources = []
 
 
 def _loop_of_thread(runner):
@@ -1163,6 +1195,32 @@ class _PropsDescriptor:
     def __get__(self, obj, cls=None):
         props = self.descriptor.__get__(obj, cls)
         return props if obj is None else _Props(props)
+
+
+# Kinds of callables that are never coroutine functions or awaitables.
+_PLAIN_CALLABLE_TYPES = frozenset({
+    type(len), type(list.append), type(object.__init__), type(object().__str__),
+    type(str.join), type(dict.__dict__['fromkeys']),
+})
+
+# co_flags of an async def, an async generator and a types.coroutine().
+_ASYNC_CODE_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+
+
+def _is_plain_callable(fn):
+    """True for a callable that is surely neither a coroutine function nor
+    an awaitable: a plain Python function (or a method of one) that no
+    one marked, or a builtin. Cheap; False means 'look closer'."""
+    kind = type(fn)
+    if kind in _PLAIN_CALLABLE_TYPES:
+        return True
+    if kind is type:    # a class of the plain metaclass: not awaitable
+        return getattr(fn, '_is_coroutine_marker', None) is None
+    if kind is types.MethodType:
+        fn = fn.__func__
+        kind = type(fn)
+    return (kind is types.FunctionType and not fn.__code__.co_flags & _ASYNC_CODE_FLAGS
+            and not fn.__dict__)
 
 
 def _refuse_coroutine(fn, where):
@@ -1344,7 +1402,13 @@ class Runner(AsyncRunner.Runner):
         return _WithOptions(self, timeout, cancellable)
 
     def _invoke(self, raw, function, cancellable, timeout, name):
-        call = _Call(cancellable, timeout)
+        watch_sigint = (not _watching_sigint and _get_ident() == _main_thread().ident
+                        and callable(_getsignal(_SIGINT)))
+        if not watch_sigint and cancellable is None and timeout is None:
+            # Nothing of the override's can end this call early: no _Call.
+            # The per-call timeout 0 is the runner's own.
+            return raw(self, name, 0, function, None, None)
+        call = _Call(cancellable, timeout, watch_sigint)
         error = None
         try:
             call.open()
@@ -1354,12 +1418,13 @@ class Runner(AsyncRunner.Runner):
             except GLib.Error as e:
                 error = e
         finally:
-            # close() is idempotent: the second call completes the first if
-            # a signal handler raised at its very start.
+            # close() is idempotent: a second call completes the first if a
+            # signal handler raised in it (at its very start, say).
             try:
                 call.close()
-            finally:
+            except BaseException:
                 call.close()
+                raise
         call.deliver_sigint()
         if error is None:
             call.recycle()
@@ -1464,7 +1529,7 @@ class Runner(AsyncRunner.Runner):
                 return True
 
         try:
-            result = self._invoke(AsyncRunner.Runner.call_sync_full, start, cancellable, timeout,
+            result = self._invoke(_raw_call_sync_full, start, cancellable, timeout,
                                   _call_name(async_method))
         except GLib.Error:
             if failure:
@@ -1492,9 +1557,10 @@ class Runner(AsyncRunner.Runner):
         return self._run(fn, args, kwargs, None, None)
 
     def _run(self, fn, args, kwargs, cancellable, timeout):
-        _refuse_coroutine(fn, 'run')
-        if not callable(fn):
-            raise TypeError('run() takes a callable, not %r' % (fn,))
+        if not _is_plain_callable(fn):
+            _refuse_coroutine(fn, 'run')
+            if not callable(fn):
+                raise TypeError('run() takes a callable, not %r' % (fn,))
         outcome = []
 
         # Runner thread.
@@ -1510,8 +1576,7 @@ class Runner(AsyncRunner.Runner):
             _pump(runner).soon(run_fn, task)
             return True
 
-        self._invoke(AsyncRunner.Runner.run_sync_full, function, cancellable, timeout,
-                     _call_name(fn))
+        self._invoke(_raw_run_sync_full, function, cancellable, timeout, _call_name(fn))
         succeeded, value = outcome.pop()
         if succeeded:
             return value
@@ -1569,14 +1634,16 @@ class Runner(AsyncRunner.Runner):
         return self._run_async(awaitable, cancellable, timeout)
 
     def _run_async(self, awaitable, cancellable, timeout):
-        if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
-            raise TypeError('run_async() takes an awaitable: call %s() to get one'
-                            % (awaitable.__qualname__,))
-        if not inspect.isawaitable(awaitable):
-            raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
-                            'for a plain callable use run()' % (awaitable,))
+        if type(awaitable) is not types.CoroutineType:
+            if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
+                raise TypeError('run_async() takes an awaitable: call %s() to get one'
+                                % (awaitable.__qualname__,))
+            if not inspect.isawaitable(awaitable):
+                raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
+                                'for a plain callable use run()' % (awaitable,))
         context = contextvars.copy_context()
         outcome = []
+        started = []    # (loop, asyncio task), once the runner thread made it
 
         # Runner thread, from the loop.
         async def main(task):
@@ -1587,48 +1654,41 @@ class Runner(AsyncRunner.Runner):
             finally:
                 task.return_value(True)
 
-        # Runner thread.
-        def begin(task):
+        # Runner thread; the caller waits while it runs. It only makes the
+        # asyncio task, which the loop's next turn starts: the coroutine
+        # runs once this has returned, so that a timeout or Ctrl-C can end
+        # the call while it runs.
+        def function(runner, task, *unused):
             try:
-                loop, private = _loop_of_thread(self)
+                loop, private = _loop_of_thread(runner)
                 asyncio_task = loop.create_task(main(task), context=context)
             except BaseException as error:
                 if inspect.iscoroutine(awaitable):
                     awaitable.close()
                 outcome.append((False, error))
                 task.return_value(True)
-                return
+                return True
             if private:
                 asyncio_task.add_done_callback(lambda unused: loop.close())
-            op_cancellable = task.get_cancellable()
-            if op_cancellable is not None:
-                # The call ended early (timeout, cancellable, Ctrl-C,
-                # shutdown): cancel the asyncio task, from any thread.
-                def on_cancelled(unused):
-                    try:
-                        loop.call_soon_threadsafe(asyncio_task.cancel)
-                    except RuntimeError:
-                        pass    # the loop is closed: the task is over
-                GObject.Object.connect(op_cancellable, 'cancelled', on_cancelled)
-                if op_cancellable.is_cancelled():
-                    asyncio_task.cancel()
-
-        handed_over = []
-
-        # Runner thread; the caller waits while it runs.
-        def function(runner, task, *unused):
-            handed_over.append(True)
-            _pump(runner).soon(begin, task)
+            started.append((loop, asyncio_task))
             return True
 
         try:
-            self._invoke(AsyncRunner.Runner.run_sync_full, function, cancellable, timeout,
+            self._invoke(_raw_run_sync_full, function, cancellable, timeout,
                          _call_name(awaitable))
         except BaseException:
+            # The call ended early (timeout, cancellable, Ctrl-C, shutdown;
+            # the core does not return before function() has): cancel the
+            # asyncio task, which sees CancelledError on the runner thread.
             # Ended before the runner took it (an early timeout, say): close
-            # the coroutine, which would otherwise never be awaited. Once
-            # taken, it runs on, cancelled, on the runner thread.
-            if not handed_over and inspect.iscoroutine(awaitable):
+            # the coroutine, which would otherwise never be awaited.
+            if started:
+                loop, asyncio_task = started[0]
+                try:
+                    loop.call_soon_threadsafe(asyncio_task.cancel)
+                except RuntimeError:
+                    pass    # the loop is closed: the task is over
+            elif inspect.iscoroutine(awaitable):
                 awaitable.close()
             raise
         succeeded, value = outcome.pop()
@@ -1698,15 +1758,29 @@ class Runner(AsyncRunner.Runner):
 __all__.append('Runner')
 
 
+# The default runner, per process (it lives as long as the process).
+_default_runner_pid = None
+_default_runner_object = None
+
+
+def _default_runner():
+    global _default_runner_pid, _default_runner_object
+    pid = os.getpid()
+    if _default_runner_pid != pid:
+        _default_runner_object = Runner.get_default()
+        _default_runner_pid = pid
+    return _default_runner_object
+
+
 def call(async_method, *args, cancellable=None, timeout=None, finish=None, **options):
     """`Runner.call()` on the default runner."""
-    return Runner.get_default().call(async_method, *args, cancellable=cancellable,
+    return _default_runner().call(async_method, *args, cancellable=cancellable,
                                      timeout=timeout, finish=finish, **options)
 
 
 def run(fn, *args, **kwargs):
     """`Runner.run()` on the default runner."""
-    return Runner.get_default().run(fn, *args, **kwargs)
+    return _default_runner()._run(fn, args, kwargs, None, None)
 
 
 def with_options(*, timeout=None, cancellable=None):
@@ -1789,7 +1863,7 @@ def sync(coroutine_function=None, *, runner=None):
 
 def run_async(awaitable, *, timeout=None, cancellable=None):
     """`Runner.run_async()` on the default runner."""
-    return Runner.get_default().run_async(awaitable, timeout=timeout, cancellable=cancellable)
+    return _default_runner()._run_async(awaitable, cancellable, timeout)
 
 
 def iterate(async_iterable, *, timeout=None, cancellable=None):

@@ -487,7 +487,8 @@ class _Shape:
     """
 
     __slots__ = ('cancellable', 'callback', 'names', 'order', 'aliases', 'gi_info',
-                 'finish_name', 'unbound', 'instance', 'static', 'default_finish')
+                 'finish_name', 'unbound', 'instance', 'static', 'default_finish',
+                 'is_method', 'positional', 'indices', 'first_user_data')
 
     def __init__(self, async_method):
         self.cancellable = None
@@ -502,8 +503,16 @@ class _Shape:
 
         self.static = None
         self.default_finish = None
+        self.is_method = False
+        # GI: by count of positional arguments given (the instance apart),
+        # what fills the rest in order when no keyword argument is given
+        # (_FILL_*), or None when that cannot be done by position.
+        self.positional = {}
+        self.indices = []       # GI: the GI argument index of each of @order
+        self.first_user_data = math.inf
         info, self.instance, bound = _gi_function(async_method)
         if info is not None:
+            self.is_method = info.is_method()
             self.static = inspect.getattr_static(_gi_scope(info), info.get_name(), None)
             self.gi_info = info
             name = info.get_name()
@@ -516,15 +525,20 @@ class _Shape:
                 # A callback's user data and destroy notify: not in Python.
                 interface = _gi_interface(arg)
                 if interface is not None and isinstance(interface[2], CallbackInfo):
-                    for other in _gi_closure_and_destroy(arg):
+                    user_data, destroy = _gi_closure_and_destroy(arg)
+                    for other in (user_data, destroy):
                         if other >= 0 and other != index:
                             hidden.add(other)
+                    if user_data >= 0 and user_data != index:
+                        # PyGObject takes a callback's user data by position.
+                        self.first_user_data = min(self.first_user_data, user_data)
             for index, arg in enumerate(arguments):
                 if index in hidden or arg.get_direction() == GIDirection.OUT:
                     continue
                 arg_name = arg.get_name()
                 self.names.add(arg_name)
                 self.order.append((arg_name, arg.may_be_null()))
+                self.indices.append(index)
                 interface = _gi_interface(arg)
                 if interface is None:
                     continue
@@ -560,25 +574,66 @@ class _Shape:
             base = name[:-len('_async')] if name.endswith('_async') else name
             self.finish_name = base + '_finish'
 
-    def bind(self, async_method):
-        """A copy of this cached shape of a GI function, for @async_method:
-        the same function, bound or not."""
+    def bind(self, async_method, info, func):
+        """A copy of this cached shape of a GI function, for @async_method
+        (whose FunctionInfo is @info, and __func__ @func): the same
+        function, bound or not."""
         shape = _Shape.__new__(_Shape)
-        for slot in _Shape.__slots__:
-            setattr(shape, slot, getattr(self, slot))
-        shape.gi_info = info = _gi_function_fast(async_method)[0]
-        func = getattr(async_method, '__func__', None)
+        shape.cancellable = self.cancellable
+        shape.callback = self.callback
+        shape.names = self.names
+        shape.order = self.order
+        shape.aliases = self.aliases
+        shape.finish_name = self.finish_name
+        shape.static = self.static
+        shape.default_finish = self.default_finish
+        shape.is_method = self.is_method
+        shape.positional = self.positional
+        shape.indices = self.indices
+        shape.first_user_data = self.first_user_data
+        shape.gi_info = info
         if func is not None:
             shape.instance, bound = async_method.__self__, True
         else:
             shape.instance, bound = None, async_method is not self.static
-        shape.unbound = info.is_method() and not bound
+        shape.unbound = self.is_method and not bound
         return shape
+
+    def _fill(self, given):
+        """What fills the parameters after the @given first ones, by
+        position (see `positional`), or None."""
+        fill = []
+        if given < len(self.indices) and self.indices[-1] > self.first_user_data:
+            # A callback's user data lies among them (copy_async's progress
+            # callback): PyGObject would take the next value for it.
+            return None
+        for name, nullable in self.order[given:]:
+            if name == self.cancellable:
+                fill.append(_FILL_CANCELLABLE)
+            elif name == self.callback:
+                fill.append(_FILL_CALLBACK)
+            elif nullable:
+                fill.append(_FILL_NONE)
+            else:
+                return None     # a required parameter not given: PyGObject says so
+        if _FILL_CANCELLABLE not in fill or _FILL_CALLBACK not in fill:
+            return None         # given in @args: PyGObject says so
+        return tuple(fill)
 
     def start(self, async_method, args, options, cancellable, callback):
         """Runner thread: starts the operation."""
         if self.callback is None:
             return async_method(*args, cancellable, callback, **options)
+        if not options and self.gi_info is not None:
+            given = len(args) - self.unbound
+            try:
+                fill = self.positional[given]
+            except KeyError:
+                fill = self.positional[given] = self._fill(given) if given >= 0 else None
+            if fill is not None:
+                return async_method(*args, *[cancellable if f == _FILL_CANCELLABLE
+                                             else callback if f == _FILL_CALLBACK else None
+                                             for f in fill])
         if self.aliases and options:
             options = {self.aliases.get(k, k) if k not in self.names else k: v
                        for k, v in options.items()}
@@ -602,6 +657,12 @@ class _Shape:
                 raise TypeError('pass the cancellable as cancellable=; the callback is the call\'s own')
 
 
+# What fills a parameter in a call by position (_Shape.positional).
+_FILL_NONE = 0
+_FILL_CANCELLABLE = 1
+_FILL_CALLBACK = 2
+
+
 def _gi_function_fast(fn):
     """(info, bound-or-not-known) of a GI function, (None, None) otherwise."""
     func = getattr(fn, '__func__', None)
@@ -618,14 +679,18 @@ _gi_shapes = {}
 
 def _shape_of(async_method):
     """The _Shape of @async_method; cached for GI functions."""
-    info = _gi_function_fast(async_method)[0]
-    if info is None:
+    func = getattr(async_method, '__func__', None)
+    if isinstance(func, FunctionInfo):
+        info = func
+    elif isinstance(async_method, FunctionInfo):
+        info, func = async_method, None
+    else:
         return _Shape(async_method)
     symbol = info.get_symbol()
     shape = _gi_shapes.get(symbol)
     if shape is None:
         shape = _gi_shapes[symbol] = _Shape(info)
-    return shape.bind(async_method)
+    return shape.bind(async_method, info, func)
 
 
 def _takes_async_result(info):
@@ -677,7 +742,7 @@ def _find_finish(async_method, shape, args, finish):
 
     if info is not None and shape.default_finish is not None:
         candidate = shape.default_finish
-        if not info.is_method():
+        if not shape.is_method:
             return candidate
         return _bind_finish(candidate, args, shape)
     if shape.finish_name is None:
@@ -1228,9 +1293,9 @@ def _refuse_coroutine(fn, where):
         raise TypeError('%s() takes a callable, not an awaitable: use run_async(%s)'
                         % (where, getattr(fn, '__qualname__', 'coroutine')))
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        name = getattr(fn, '__qualname__', None) or repr(fn)
         raise TypeError('%s is an async function, which %s() would only call to get a '
-                        'coroutine: use run_async(%s(...))'
-                        % (fn.__qualname__, where, fn.__qualname__))
+                        'coroutine: use run_async(%s(...))' % (name, where, name))
 
 
 def _to_value(arg):
@@ -1475,12 +1540,14 @@ class Runner(AsyncRunner.Runner):
         An exception raised while starting @async_method (bad arguments,
         say) ends the call at once and is raised as it is.
         """
-        if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
-            raise TypeError('call() runs a Gio asynchronous method, not a coroutine: '
-                            'use run_async()')
-        if not callable(async_method):
-            raise TypeError('call() takes a Gio asynchronous method, not %r' % (async_method,))
         shape = _shape_of(async_method)
+        if shape.gi_info is None:
+            if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
+                raise TypeError('call() runs a Gio asynchronous method, not a coroutine: '
+                                'use run_async()')
+            if not callable(async_method):
+                raise TypeError('call() takes a Gio asynchronous method, not %r'
+                                % (async_method,))
         shape.check_options(options)
         finish = _find_finish(async_method, shape, args, finish)
 
@@ -1637,7 +1704,7 @@ class Runner(AsyncRunner.Runner):
         if type(awaitable) is not types.CoroutineType:
             if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
                 raise TypeError('run_async() takes an awaitable: call %s() to get one'
-                                % (awaitable.__qualname__,))
+                                % (getattr(awaitable, '__qualname__', None) or repr(awaitable),))
             if not inspect.isawaitable(awaitable):
                 raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
                                 'for a plain callable use run()' % (awaitable,))

@@ -3,6 +3,8 @@
 callback go, finding and checking the finish function, failures while
 starting, one unit of time, with_options(), the default runner."""
 
+import functools
+import inspect
 import os
 import tempfile
 import threading
@@ -328,3 +330,38 @@ def test_run_refuses_a_coroutine_function_and_a_coroutine(runner):
         coroutine.close()
     with pytest.raises(TypeError, match='run_async'):
         runner.call(fetch)
+
+
+class Fetcher:
+    async def fetch(self):
+        return 1
+
+    def plain(self):
+        return 'plain'
+
+
+# run() checks plain functions and builtins cheaply: every other kind of async
+# callable (a bound async method, a partial, a marked function) is still refused,
+# and plain ones of every kind still run.
+def test_run_refuses_every_kind_of_async_callable(runner):
+    def marked():
+        return fetch()
+    async_callables = [Fetcher().fetch, functools.partial(fetch), Fetcher.fetch]
+    if hasattr(inspect, 'markcoroutinefunction'):   # Python >= 3.12
+        async_callables.append(inspect.markcoroutinefunction(marked))
+    for fn in async_callables:
+        with pytest.raises(TypeError, match='run_async'):
+            runner.run(fn)
+        with pytest.raises(TypeError, match='run_async'):
+            AsyncRunner.run(fn)
+
+    assert runner.run(len, 'abc') == 3
+    assert runner.run(int, '7') == 7
+    assert runner.run(Fetcher().plain) == 'plain'
+    assert runner.run(Fetcher.plain, None) == 'plain'
+    assert runner.run(functools.partial(int, '8')) == 8
+    assert runner.run(str.upper, 'a') == 'A'
+    assert runner.run('x'.upper) == 'X'
+    assert runner.run(lambda: 'lambda') == 'lambda'
+    with pytest.raises(TypeError, match='callable'):
+        runner.run(5)

@@ -939,17 +939,69 @@ def _unpin(*unused):
     return GLib.SOURCE_REMOVE
 
 
+def _unpin_soon(context):
+    """Has the thread that iterates @context run `_unpin()`, first among
+    what is ready. Returns the source and an event set once GLib has let
+    go of the Python callback: from then on the thread runs no Python of
+    the override's (GLib releases a source's callback after dispatching
+    it, on the dispatching thread, which enters Python to do so)."""
+    released = threading.Event()
+
+    def unpin(*unused):
+        return _unpin()
+
+    # A weak reference, kept by the event, not weakref.finalize(): that one
+    # stops calling back once its own exit hook, which runs before this
+    # module's, has run.
+    released.watch = weakref.ref(unpin, lambda unused: released.set())
+    source = _GLib.idle_source_new()
+    source.set_priority(GLib.PRIORITY_HIGH)
+    source.set_callback(unpin)
+    source.attach(context)
+    return source, released
+
+
+# The runners shut down from Python: nothing of Python's is attached to
+# their contexts again (their threads may live on, past the interpreter).
+_shut_down_runners = weakref.WeakSet()
+
+
 def _shutdown(runner):
     """Shuts @runner down from Python (any thread): its thread gives back
-    its Python thread state while it drains."""
+    its Python thread state and its Python sources while it drains.
+
+    Once only: the thread of a runner shut down before may live on for an
+    operation that outlived the grace, and end (destroying what is left
+    on its context, a Python callback included) at any time, during the
+    interpreter's finalization too: Python entered then aborts the process
+    ("gilstate_tss_set: failed to set current tstate" on Python 3.14). So
+    no Python source is attached to it again, and none is left behind."""
+    if runner in _shut_down_runners:
+        AsyncRunner.Runner.shutdown(runner)
+        return
+    _shut_down_runners.add(runner)
+    pending = None
     if _PyGILState_Ensure is not None:
         try:
-            source = _GLib.idle_source_new()
-            source.set_callback(_unpin)
-            source.attach(runner.get_context())
+            context = runner.get_context()
+            pending = _unpin_soon(context)
         except Exception:
             pass    # then the thread state stays behind
     AsyncRunner.Runner.shutdown(runner)
+    if pending is not None:
+        # Shutdown returns once the thread has drained its context, which
+        # dispatches the source, unless the thread was gone (shut down
+        # from C) or busy past the grace: then the source goes here, its
+        # callback released on this thread. If the runner thread is
+        # dispatching it right now, it releases the callback at once.
+        source, released = pending
+        source.destroy()
+        if not context.is_owner():
+            released.wait(_EXIT_UNPIN_SECONDS)
+        # Whether or not the thread gave back its thread state: the exit
+        # must not send it Python again.
+        while context in _pinned_contexts:
+            _pinned_contexts.remove(context)
 
 
 # Python >= 3.12 (needed from 3.14 on, where the current task is per thread).
@@ -1175,6 +1227,10 @@ _scoped_runners = weakref.WeakSet()
 # (the default runner's) to leave Python.
 _EXIT_UNPIN_SECONDS = 5
 
+# The contexts whose threads did not let go of Python in time at exit (for
+# the tests).
+_exit_report = []
+
 
 def _shut_down_at_exit():
     """Stops the runners made from Python that are still alive, while their
@@ -1188,18 +1244,12 @@ def _shut_down_at_exit():
     for runner in list(_scoped_runners):
         _shutdown(runner)
     for context in list(_pinned_contexts):
-        done = threading.Event()
-
-        def unpin_then_tell(*unused, done=done):
-            try:
-                return _unpin()
-            finally:
-                done.set()
-
-        source = _GLib.idle_source_new()
-        source.set_callback(unpin_then_tell)
-        source.attach(context)
-        done.wait(_EXIT_UNPIN_SECONDS)
+        # Waits until the callback is released, not only run: the thread
+        # enters Python once more to release it.
+        source, released = _unpin_soon(context)
+        del source
+        if not released.wait(_EXIT_UNPIN_SECONDS):
+            _exit_report.append(context)
     # Tasks of calls that ended early, still held by Python cycles, keep
     # their stopped runners' threads: free them while Python can still
     # run what freeing them runs.

@@ -238,6 +238,13 @@ _getsignal = _signals.getsignal
 _SIGINT = int(signal.SIGINT)
 
 
+def _may_watch_sigint():
+    """A call from here watches Ctrl-C: the main thread, a Python-level
+    SIGINT handler, and not already in a call that watches it."""
+    return (not _watching_sigint and _get_ident() == _main_thread().ident
+            and callable(_getsignal(_SIGINT)))
+
+
 def _checkpoint():
     """Does nothing; calling it lets Python run pending signal handlers.
 
@@ -1517,8 +1524,7 @@ class Runner(AsyncRunner.Runner):
         return _WithOptions(self, timeout, cancellable)
 
     def _invoke(self, raw, function, cancellable, timeout, name):
-        watch_sigint = (not _watching_sigint and _get_ident() == _main_thread().ident
-                        and callable(_getsignal(_SIGINT)))
+        watch_sigint = _may_watch_sigint()
         if not watch_sigint and cancellable is None and timeout is None:
             # Nothing of the override's can end this call early: no _Call.
             # The per-call timeout 0 is the runner's own.
@@ -1688,10 +1694,24 @@ class Runner(AsyncRunner.Runner):
                 outcome.append((False, error))
             task.return_value(True)
 
-        # Runner thread.
-        def function(runner, task, *unused):
-            _pump(runner).soon(run_fn, task)
-            return True
+        if (cancellable is None and timeout is None and not _may_watch_sigint()
+                and AsyncRunner.Runner.get_timeout(self) == 0):
+            # Runner thread. Nothing can end this call before @fn returns
+            # (no time limit, no cancellable, no Ctrl-C to watch in this
+            # thread; the core would make a shutdown wait for it anyway):
+            # @fn runs here, without the hand-off to the pump.
+            def function(runner, task, *unused):
+                if not _runner_thread.pinned:
+                    _pump(runner)
+                run_fn(task)
+                return True
+        else:
+            # Runner thread: @fn runs from the pump, once this has returned,
+            # so that a timeout, the cancellable or Ctrl-C end the call while
+            # it runs.
+            def function(runner, task, *unused):
+                _pump(runner).soon(run_fn, task)
+                return True
 
         self._invoke(_raw_run_sync_full, function, cancellable, timeout, _call_name(fn))
         succeeded, value = outcome.pop()

@@ -279,6 +279,42 @@ def test_with_options_timeout_ends_run(runner):
     assert runner.run(lambda: 'next') == 'next'
 
 
+# From another thread with nothing to end it early, run() runs the function at
+# once on the runner thread: its result, its exception, a nested call and the
+# runner's context are as from the main thread. With the runner's own time
+# limit, or a per-call one, the call still ends while the function runs.
+def test_run_from_another_thread(runner):
+    entered, leave = threading.Event(), threading.Event()
+    outcome = {}
+
+    def from_a_thread():
+        outcome['value'] = runner.run(lambda: (runner.is_runner_thread(),
+                                               runner.run(lambda: 'nested'),
+                                               GLib.MainContext.get_thread_default()
+                                               == runner.get_context()))
+        try:
+            runner.run(int, 'x')
+        except ValueError as e:
+            outcome['error'] = e
+        runner.timeout = 0.05
+        try:
+            runner.run(blocking_fn(entered, leave))
+        except GLib.Error as e:
+            outcome['timed out'] = io_error(e, Gio.IOErrorEnum.TIMED_OUT)
+        finally:
+            leave.set()
+            runner.timeout = None
+        outcome['next'] = runner.run(lambda: 'next')
+
+    thread = threading.Thread(target=from_a_thread)
+    thread.start()
+    thread.join(DEADLINE)
+
+    assert outcome.pop('value') == (True, 'nested', True)
+    assert isinstance(outcome.pop('error'), ValueError)
+    assert outcome == {'timed out': True, 'next': 'next'}
+
+
 def test_with_options_cancellable_ends_call(runner):
     cancellable = Gio.Cancellable()
     op = Held()

@@ -1113,6 +1113,7 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
             source.attach(context)
             self._sources.append(source)
         self._stepping = False
+        self._completions = []      # the run_async() tasks to complete after this turn
         super().__init__(selector)
         selector.loop = self
 
@@ -1152,19 +1153,25 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook,
                                finalizer=self._asyncgen_finalizer_hook)
         try:
-            for turn in range(4):
-                self._run_once()
-                if not self._ready or self._stopping:
-                    break
+            try:
+                for turn in range(4):
+                    self._run_once()
+                    if not self._ready or self._stopping:
+                        break
+            finally:
+                self._stopping = False
+                sys.set_asyncgen_hooks(*hooks)
+                asyncio._set_running_loop(previous)
+                if outer_task is not None:
+                    _swap_current_task(previous, outer_task)
+                self._thread_id = None if previous is not self else self._thread_id
+                self._stepping = False
+            self._reschedule()
         finally:
-            self._stopping = False
-            sys.set_asyncgen_hooks(*hooks)
-            asyncio._set_running_loop(previous)
-            if outer_task is not None:
-                _swap_current_task(previous, outer_task)
-            self._thread_id = None if previous is not self else self._thread_id
-            self._stepping = False
-        self._reschedule()
+            # Last: each wakes its caller, who then needs the GIL.
+            completions = self._completions
+            while completions:
+                completions.pop(0).return_value(True)
 
     def _reschedule(self):
         """Runner thread: arms a source for the next turn: now if callbacks
@@ -1210,6 +1217,16 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         for source in self._sources:
             source.destroy()
         self._sources = []
+
+
+def _complete_after_turn(task):
+    """Runner thread, in a run_async() coroutine: completes the core's
+    @task at the end of its loop's turn."""
+    loop = asyncio.get_running_loop()
+    if isinstance(loop, _RunnerLoop) and loop._stepping:
+        loop._completions.append(task)
+    else:
+        task.return_value(True)
 
 
 def _loop_of_thread(runner):
@@ -1789,7 +1806,9 @@ class Runner(AsyncRunner.Runner):
             except BaseException as error:
                 outcome.append((False, error))
             finally:
-                task.return_value(True)
+                # Completed once the loop's turn is over: the caller, woken
+                # at once, then finds the GIL free.
+                _complete_after_turn(task)
 
         # Runner thread; the caller waits while it runs. It only makes the
         # asyncio task, which the loop's next turn starts: the coroutine

@@ -315,9 +315,10 @@ class _Call:
         """After close(): keeps the call's own cancellable for a later call
         if nothing cancelled it (making one costs a quarter of a call). The
         call and its operation are over, so nothing of theirs can see it
-        again. Not when it was linked to the caller's cancellable, whose
-        handler may be running on another thread until it is disconnected."""
-        if (not self.cancelled and self.user_cancellable is None
+        again. Not when it was linked to the caller's cancellable or had a
+        time limit: their handlers may be about to run on another thread
+        (the watch's run under its lock, or in this thread)."""
+        if (not self.cancelled and self.user_cancellable is None and self.timeout is None
                 and self.cancellable is not None and len(_spare_cancellables) < 4):
             _spare_cancellables.append(self.cancellable)
 

@@ -5,7 +5,9 @@
 From the main thread, one after the other in interleaved rounds (so that
 a busy machine weighs on every row alike):
 
-- AsyncRunner.run() of a trivial callable, and the raw run_sync() of one;
+- AsyncRunner.run() of a trivial callable, from the main thread (which
+  watches Ctrl-C) and from another thread (nothing to watch), and the raw
+  run_sync() of one: the floor of any run() built on it through PyGObject;
 - AsyncRunner.run_async() of a trivial coroutine;
 - the peer Python users come from: one asyncio loop in a background
   thread and asyncio.run_coroutine_threadsafe(coro, loop).result();
@@ -14,7 +16,8 @@ a busy machine weighs on every row alike):
   f.load_contents() from Python.
 
 Prints the median and the best round of each, in microseconds per call,
-and the ratios the issue sets goals for. --quick: a smoke run.
+the ratios the issue sets goals for, and how far the raw run_sync() itself
+is from them. --quick: a smoke run.
 
 Usage: bench-python.py [--quick] OVERRIDES_DIR C_HELPER_LIBRARY
 """
@@ -90,8 +93,18 @@ def main():
             return time.perf_counter() - start
         return batch
 
+    def in_a_thread(batch):
+        def threaded(n):
+            seconds = []
+            thread = threading.Thread(target=lambda: seconds.append(batch(n)))
+            thread.start()
+            thread.join()
+            return seconds[0]
+        return threaded
+
     cases = [
         ('run() of a trivial callable', timed(lambda: AsyncRunner.run(int))),
+        ('run() of it, from another thread', in_a_thread(timed(lambda: AsyncRunner.run(int)))),
         ('raw run_sync() from Python', timed(lambda: runner.run_sync(raw_fn, None))),
         ('run_async() of a trivial coroutine', timed(lambda: AsyncRunner.run_async(trivial()))),
         ('seed: run_coroutine_threadsafe().result()',
@@ -113,14 +126,16 @@ def main():
             n *= 2
         sizes.append(max(20, int(n * ROUND_SECONDS / max(seconds, 1e-9))))
 
+    load_before = load_average()
     figures = [[] for _ in cases]
     for _ in range(ROUNDS):
         for i, (name, batch) in enumerate(cases):
             figures[i].append(batch(sizes[i]) / sizes[i] * 1e6)
 
     print('async-runner Python benchmark (%s run): PyGObject %s, Python %s, %d CPUs, '
-          'load average %s' % ('quick' if quick else 'full', gi.__version__,
-                               sys.version.split()[0], os.cpu_count(), load_average()))
+          'load average %s (start) %s (end)'
+          % ('quick' if quick else 'full', gi.__version__, sys.version.split()[0],
+             os.cpu_count(), load_before, load_average()))
     print('  %-46s %10s %10s' % ('per call, from the main thread', 'median', 'best'))
     medians = {}
     for (name, _), values in zip(cases, figures):
@@ -131,6 +146,10 @@ def main():
     print('  the seed costs %.1fx a run() (goal: 8x or more) and %.1fx a run_async() '
           '(goal: above 1x)' % (seed / medians['run() of a trivial callable'],
                                 seed / medians['run_async() of a trivial coroutine']))
+    print('  the seed costs %.1fx the raw run_sync(), the most any run() built on it '
+          'could reach; run() costs %.1fx the raw run_sync()'
+          % (seed / medians['raw run_sync() from Python'],
+             medians['run() of a trivial callable'] / medians['raw run_sync() from Python']))
     print('  call() costs %.2fx the C call_sync() of the same load (goal: within 1.5x)'
           % (medians['call(f.load_contents_async)']
              / medians['C async_runner_call_sync() of the same load']))

@@ -52,10 +52,12 @@ import importlib
 import inspect
 import math
 import os
+import select
 import selectors
 import signal
 import sys
 import threading
+import types
 import weakref
 
 try:
@@ -73,6 +75,10 @@ from ..module import get_introspection_module
 from ..overrides import override
 
 AsyncRunner = get_introspection_module('AsyncRunner')
+
+# The raw functions on the per-call path, looked up once.
+_raw_run_sync_full = AsyncRunner.Runner.run_sync_full
+_raw_call_sync_full = AsyncRunner.Runner.call_sync_full
 
 __all__ = []
 
@@ -155,6 +161,7 @@ class _SigintWatch:
     pid = None
     read_fd = -1
     write_fd = -1
+    poller = None             # polls read_fd: end() reads only what is there
     current = None            # the main thread's call being watched
 
     @classmethod
@@ -168,6 +175,8 @@ class _SigintWatch:
             cls.read_fd, cls.write_fd = os.pipe()
             os.set_blocking(cls.read_fd, False)
             os.set_blocking(cls.write_fd, False)
+            cls.poller = select.poll()
+            cls.poller.register(cls.read_fd, select.POLLIN)
             source = _fd_source_new(cls.read_fd, GLib.IOCondition.IN)
             source.set_callback(cls._on_readable)
             source.attach(_Watchdog.get_context())
@@ -185,7 +194,8 @@ class _SigintWatch:
         with cls.lock:
             if cls.current is call:
                 cls.current = None
-                call.signals += _drain(cls.read_fd)
+                if cls.poller.poll(0):
+                    call.signals += _drain(cls.read_fd)
         data, call.signals = call.signals, b''
         return data
 
@@ -197,8 +207,10 @@ class _SigintWatch:
             call = cls.current
             if call is not None:
                 call.signals += data
-        if call is not None and signal.SIGINT in data:
-            call.cancellable.cancel()
+                if signal.SIGINT in data:
+                    # Under the lock: once end() has run, the call (and
+                    # its cancellable, which may be recycled) is left alone.
+                    call.cancel()
         return GLib.SOURCE_CONTINUE
 
 
@@ -220,10 +232,17 @@ _spare_cancellables = []
 _watching_sigint = False
 
 
+_get_ident = threading.get_ident
+_main_thread = threading.main_thread
+_getsignal = _signals.getsignal
+_SIGINT = int(signal.SIGINT)
+
+
 def _may_watch_sigint():
-    return (not _watching_sigint
-            and threading.get_ident() == threading.main_thread().ident
-            and callable(_signals.getsignal(signal.SIGINT)))
+    """A call from here watches Ctrl-C: the main thread, a Python-level
+    SIGINT handler, and not already in a call that watches it."""
+    return (not _watching_sigint and _get_ident() == _main_thread().ident
+            and callable(_getsignal(_SIGINT)))
 
 
 def _checkpoint():
@@ -258,15 +277,20 @@ class _Call:
             raise ValueError('timeout must be None or a number of seconds >= 0 '
                              '(0: already expired)')
 
-    def __init__(self, cancellable, timeout):
+    __slots__ = ('user_cancellable', 'timeout', 'timed_out', 'watch_sigint', 'signals',
+                 'cancellable', 'cancelled', '_on_user_cancelled', '_timeout_source',
+                 '_saved_handler', '_saved_fd', '_interrupted', '_sigint_frame')
+
+    def __init__(self, cancellable, timeout, watch_sigint):
         if timeout is not None:
             self.check_timeout(timeout)
 
         self.user_cancellable = cancellable
         self.timeout = timeout
         self.timed_out = False
-        self.watch_sigint = _may_watch_sigint()
+        self.watch_sigint = watch_sigint
         self.signals = b''
+        self.cancelled = False      # set before the call cancels its own cancellable
         self._on_user_cancelled = None
         self._timeout_source = None
         self._saved_handler = None
@@ -274,7 +298,7 @@ class _Call:
         self._interrupted = False
         self._sigint_frame = None
 
-        if self.watch_sigint or timeout is not None:
+        if watch_sigint or timeout is not None:
             try:
                 self.cancellable = _spare_cancellables.pop()
             except IndexError:
@@ -282,15 +306,21 @@ class _Call:
         else:
             self.cancellable = cancellable
 
+    def cancel(self):
+        """Cancels the call's own cancellable (any thread)."""
+        self.cancelled = True
+        self.cancellable.cancel()
+
     def recycle(self):
         """After close(): keeps the call's own cancellable for a later call
         if nothing cancelled it (making one costs a quarter of a call). The
         call and its operation are over, so nothing of theirs can see it
-        again."""
-        own = self.cancellable
-        if (own is not self.user_cancellable and len(_spare_cancellables) < 4
-                and not own.is_cancelled()):
-            _spare_cancellables.append(own)
+        again. Not when it was linked to the caller's cancellable or had a
+        time limit: their handlers may be about to run on another thread
+        (the watch's run under its lock, or in this thread)."""
+        if (not self.cancelled and self.user_cancellable is None and self.timeout is None
+                and self.cancellable is not None and len(_spare_cancellables) < 4):
+            _spare_cancellables.append(self.cancellable)
 
     # Every step of open() is recorded before or as it takes effect, so
     # that close() undoes exactly what was done even if a signal handler
@@ -302,17 +332,17 @@ class _Call:
             return
 
         if self.user_cancellable is not None:
-            own = self.cancellable
-            self._on_user_cancelled = lambda cancellable: own.cancel()
+            cancel = self.cancel
+            self._on_user_cancelled = lambda cancellable: cancel()
             GObject.Object.connect(self.user_cancellable, 'cancelled',
                                    self._on_user_cancelled)
             if self.user_cancellable.is_cancelled():
-                own.cancel()
+                self.cancel()
 
         if self.timeout == 0:
             # Already expired: the call ends before it starts, every time.
             self.timed_out = True
-            self.cancellable.cancel()
+            self.cancel()
         elif self.timeout is not None:
             ms = self.timeout * 1000
             ms = _MAX_TIMEOUT_MS if ms >= _MAX_TIMEOUT_MS else math.ceil(ms)
@@ -332,14 +362,14 @@ class _Call:
     # Watchdog thread.
     def _on_timeout(self, *unused):
         self.timed_out = True
-        self.cancellable.cancel()
+        self.cancel()
         return GLib.SOURCE_REMOVE
 
     # Main thread: the Python-level SIGINT handler during the call.
     def _note_sigint(self, signum, frame):
         self._interrupted = True
         self._sigint_frame = frame
-        self.cancellable.cancel()
+        self.cancel()
 
     def close(self):
         """Undoes open(). Idempotent. Each step runs in a `finally:` so that
@@ -465,7 +495,8 @@ class _Shape:
     """
 
     __slots__ = ('cancellable', 'callback', 'names', 'order', 'aliases', 'gi_info',
-                 'finish_name', 'unbound', 'instance', 'static', 'default_finish')
+                 'finish_name', 'unbound', 'instance', 'static', 'default_finish',
+                 'is_method', 'positional', 'indices', 'first_user_data')
 
     def __init__(self, async_method):
         self.cancellable = None
@@ -480,8 +511,16 @@ class _Shape:
 
         self.static = None
         self.default_finish = None
+        self.is_method = False
+        # GI: by count of positional arguments given (the instance apart),
+        # what fills the rest in order when no keyword argument is given
+        # (_FILL_*), or None when that cannot be done by position.
+        self.positional = {}
+        self.indices = []       # GI: the GI argument index of each of @order
+        self.first_user_data = math.inf
         info, self.instance, bound = _gi_function(async_method)
         if info is not None:
+            self.is_method = info.is_method()
             self.static = inspect.getattr_static(_gi_scope(info), info.get_name(), None)
             self.gi_info = info
             name = info.get_name()
@@ -494,15 +533,20 @@ class _Shape:
                 # A callback's user data and destroy notify: not in Python.
                 interface = _gi_interface(arg)
                 if interface is not None and isinstance(interface[2], CallbackInfo):
-                    for other in _gi_closure_and_destroy(arg):
+                    user_data, destroy = _gi_closure_and_destroy(arg)
+                    for other in (user_data, destroy):
                         if other >= 0 and other != index:
                             hidden.add(other)
+                    if user_data >= 0 and user_data != index:
+                        # PyGObject takes a callback's user data by position.
+                        self.first_user_data = min(self.first_user_data, user_data)
             for index, arg in enumerate(arguments):
                 if index in hidden or arg.get_direction() == GIDirection.OUT:
                     continue
                 arg_name = arg.get_name()
                 self.names.add(arg_name)
                 self.order.append((arg_name, arg.may_be_null()))
+                self.indices.append(index)
                 interface = _gi_interface(arg)
                 if interface is None:
                     continue
@@ -538,25 +582,66 @@ class _Shape:
             base = name[:-len('_async')] if name.endswith('_async') else name
             self.finish_name = base + '_finish'
 
-    def bind(self, async_method):
-        """A copy of this cached shape of a GI function, for @async_method:
-        the same function, bound or not."""
+    def bind(self, async_method, info, func):
+        """A copy of this cached shape of a GI function, for @async_method
+        (whose FunctionInfo is @info, and __func__ @func): the same
+        function, bound or not."""
         shape = _Shape.__new__(_Shape)
-        for slot in _Shape.__slots__:
-            setattr(shape, slot, getattr(self, slot))
-        shape.gi_info = info = _gi_function_fast(async_method)[0]
-        func = getattr(async_method, '__func__', None)
+        shape.cancellable = self.cancellable
+        shape.callback = self.callback
+        shape.names = self.names
+        shape.order = self.order
+        shape.aliases = self.aliases
+        shape.finish_name = self.finish_name
+        shape.static = self.static
+        shape.default_finish = self.default_finish
+        shape.is_method = self.is_method
+        shape.positional = self.positional
+        shape.indices = self.indices
+        shape.first_user_data = self.first_user_data
+        shape.gi_info = info
         if func is not None:
             shape.instance, bound = async_method.__self__, True
         else:
             shape.instance, bound = None, async_method is not self.static
-        shape.unbound = info.is_method() and not bound
+        shape.unbound = self.is_method and not bound
         return shape
+
+    def _fill(self, given):
+        """What fills the parameters after the @given first ones, by
+        position (see `positional`), or None."""
+        fill = []
+        if given < len(self.indices) and self.indices[-1] > self.first_user_data:
+            # A callback's user data lies among them (copy_async's progress
+            # callback): PyGObject would take the next value for it.
+            return None
+        for name, nullable in self.order[given:]:
+            if name == self.cancellable:
+                fill.append(_FILL_CANCELLABLE)
+            elif name == self.callback:
+                fill.append(_FILL_CALLBACK)
+            elif nullable:
+                fill.append(_FILL_NONE)
+            else:
+                return None     # a required parameter not given: PyGObject says so
+        if _FILL_CANCELLABLE not in fill or _FILL_CALLBACK not in fill:
+            return None         # given in @args: PyGObject says so
+        return tuple(fill)
 
     def start(self, async_method, args, options, cancellable, callback):
         """Runner thread: starts the operation."""
         if self.callback is None:
             return async_method(*args, cancellable, callback, **options)
+        if not options and self.gi_info is not None:
+            given = len(args) - self.unbound
+            try:
+                fill = self.positional[given]
+            except KeyError:
+                fill = self.positional[given] = self._fill(given) if given >= 0 else None
+            if fill is not None:
+                return async_method(*args, *[cancellable if f == _FILL_CANCELLABLE
+                                             else callback if f == _FILL_CALLBACK else None
+                                             for f in fill])
         if self.aliases and options:
             options = {self.aliases.get(k, k) if k not in self.names else k: v
                        for k, v in options.items()}
@@ -580,6 +665,12 @@ class _Shape:
                 raise TypeError('pass the cancellable as cancellable=; the callback is the call\'s own')
 
 
+# What fills a parameter in a call by position (_Shape.positional).
+_FILL_NONE = 0
+_FILL_CANCELLABLE = 1
+_FILL_CALLBACK = 2
+
+
 def _gi_function_fast(fn):
     """(info, bound-or-not-known) of a GI function, (None, None) otherwise."""
     func = getattr(fn, '__func__', None)
@@ -596,14 +687,18 @@ _gi_shapes = {}
 
 def _shape_of(async_method):
     """The _Shape of @async_method; cached for GI functions."""
-    info = _gi_function_fast(async_method)[0]
-    if info is None:
+    func = getattr(async_method, '__func__', None)
+    if isinstance(func, FunctionInfo):
+        info = func
+    elif isinstance(async_method, FunctionInfo):
+        info, func = async_method, None
+    else:
         return _Shape(async_method)
     symbol = info.get_symbol()
     shape = _gi_shapes.get(symbol)
     if shape is None:
         shape = _gi_shapes[symbol] = _Shape(info)
-    return shape.bind(async_method)
+    return shape.bind(async_method, info, func)
 
 
 def _takes_async_result(info):
@@ -655,7 +750,7 @@ def _find_finish(async_method, shape, args, finish):
 
     if info is not None and shape.default_finish is not None:
         candidate = shape.default_finish
-        if not info.is_method():
+        if not shape.is_method:
             return candidate
         return _bind_finish(candidate, args, shape)
     if shape.finish_name is None:
@@ -852,17 +947,69 @@ def _unpin(*unused):
     return GLib.SOURCE_REMOVE
 
 
+def _unpin_soon(context):
+    """Has the thread that iterates @context run `_unpin()`, first among
+    what is ready. Returns the source and an event set once GLib has let
+    go of the Python callback: from then on the thread runs no Python of
+    the override's (GLib releases a source's callback after dispatching
+    it, on the dispatching thread, which enters Python to do so)."""
+    released = threading.Event()
+
+    def unpin(*unused):
+        return _unpin()
+
+    # A weak reference, kept by the event, not weakref.finalize(): that one
+    # stops calling back once its own exit hook, which runs before this
+    # module's, has run.
+    released.watch = weakref.ref(unpin, lambda unused: released.set())
+    source = _GLib.idle_source_new()
+    source.set_priority(GLib.PRIORITY_HIGH)
+    source.set_callback(unpin)
+    source.attach(context)
+    return source, released
+
+
+# The runners shut down from Python: nothing of Python's is attached to
+# their contexts again (their threads may live on, past the interpreter).
+_shut_down_runners = weakref.WeakSet()
+
+
 def _shutdown(runner):
     """Shuts @runner down from Python (any thread): its thread gives back
-    its Python thread state while it drains."""
+    its Python thread state and its Python sources while it drains.
+
+    Once only: the thread of a runner shut down before may live on for an
+    operation that outlived the grace, and end (destroying what is left
+    on its context, a Python callback included) at any time, during the
+    interpreter's finalization too: Python entered then aborts the process
+    ("gilstate_tss_set: failed to set current tstate" on Python 3.14). So
+    no Python source is attached to it again, and none is left behind."""
+    if runner in _shut_down_runners:
+        AsyncRunner.Runner.shutdown(runner)
+        return
+    _shut_down_runners.add(runner)
+    pending = None
     if _PyGILState_Ensure is not None:
         try:
-            source = _GLib.idle_source_new()
-            source.set_callback(_unpin)
-            source.attach(runner.get_context())
+            context = runner.get_context()
+            pending = _unpin_soon(context)
         except Exception:
             pass    # then the thread state stays behind
     AsyncRunner.Runner.shutdown(runner)
+    if pending is not None:
+        # Shutdown returns once the thread has drained its context, which
+        # dispatches the source, unless the thread was gone (shut down
+        # from C) or busy past the grace: then the source goes here, its
+        # callback released on this thread. If the runner thread is
+        # dispatching it right now, it releases the callback at once.
+        source, released = pending
+        source.destroy()
+        if not context.is_owner():
+            released.wait(_EXIT_UNPIN_SECONDS)
+        # Whether or not the thread gave back its thread state: the exit
+        # must not send it Python again.
+        while context in _pinned_contexts:
+            _pinned_contexts.remove(context)
 
 
 # Python >= 3.12 (needed from 3.14 on, where the current task is per thread).
@@ -936,11 +1083,17 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
     driven by the runner thread's own iteration of that context: no thread
     and no run_forever() of its own.
 
-    asyncio's `_run_once()` runs from GLib sources: an idle source when
-    callbacks are ready, a timeout source for the earliest `call_later()`,
-    one fd source per file descriptor (the selector's), the self-pipe
-    among them (`call_soon_threadsafe()`). While it runs, the loop is the
-    thread's running loop. Its clock is CLOCK_MONOTONIC, as GLib's is.
+    asyncio's `_run_once()` runs from GLib sources: a source made ready now
+    when callbacks are ready, or at the earliest `call_later()`; one fd
+    source per file descriptor (the selector's), the self-pipe among them
+    (`call_soon_threadsafe()`). While it runs, the loop is the thread's
+    running loop. Its clock is CLOCK_MONOTONIC, as GLib's is.
+
+    The ready-or-timer source is one of two long-lived timeout sources
+    armed with g_source_set_ready_time() (making a source per turn cost
+    more than a trivial run_async()): GLib rearms a timeout source whose
+    callback continues it once the callback returns, over any ready time
+    set meanwhile, so a turn arms the other one.
     """
 
     def __init__(self, context):
@@ -949,9 +1102,19 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         # Runner thread only, as every field below: other threads wake the
         # loop through call_soon_threadsafe()'s self-pipe.
         self._runner_ident = threading.get_ident()
-        self._soon_source = None
-        self._timer_source = None
+        self._sources = []
+        self._armed = [-1, -1]      # the ready time each source was given
+        self._dispatching = None    # the index of the source stepping the loop
+        for index in range(2):
+            source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
+            source.set_priority(GLib.PRIORITY_DEFAULT)
+            source.set_name('[AsyncRunner] asyncio')
+            source.set_callback(functools.partial(self._on_source, index))
+            source.set_ready_time(-1)
+            source.attach(context)
+            self._sources.append(source)
         self._stepping = False
+        self._completions = []      # the run_async() tasks to complete after this turn
         super().__init__(selector)
         selector.loop = self
 
@@ -991,69 +1154,80 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook,
                                finalizer=self._asyncgen_finalizer_hook)
         try:
-            for turn in range(4):
-                self._run_once()
-                if not self._ready or self._stopping:
-                    break
+            try:
+                for turn in range(4):
+                    self._run_once()
+                    if not self._ready or self._stopping:
+                        break
+            finally:
+                self._stopping = False
+                sys.set_asyncgen_hooks(*hooks)
+                asyncio._set_running_loop(previous)
+                if outer_task is not None:
+                    _swap_current_task(previous, outer_task)
+                self._thread_id = None if previous is not self else self._thread_id
+                self._stepping = False
+            self._reschedule()
         finally:
-            self._stopping = False
-            sys.set_asyncgen_hooks(*hooks)
-            asyncio._set_running_loop(previous)
-            if outer_task is not None:
-                _swap_current_task(previous, outer_task)
-            self._thread_id = None if previous is not self else self._thread_id
-            self._stepping = False
-        self._reschedule()
+            # Last: each wakes its caller, who then needs the GIL.
+            completions = self._completions
+            while completions:
+                completions.pop(0).return_value(True)
 
     def _reschedule(self):
-        """Runner thread: arms the sources for the next turn: now if
-        callbacks are ready, else at the earliest timer."""
+        """Runner thread: arms a source for the next turn: now if callbacks
+        are ready, else at the earliest timer, else never."""
         assert threading.get_ident() == self._runner_ident
         if self.is_closed():
             return
         if self._ready:
-            if self._soon_source is None:
-                source = _GLib.idle_source_new()
-                source.set_priority(GLib.PRIORITY_DEFAULT)
-                source.set_name('[AsyncRunner] asyncio ready')
-                source.set_callback(self._on_soon)
-                source.attach(self._context)
-                self._soon_source = source
-            return
-        if self._scheduled:
-            when = self._scheduled[0]._when
-            if self._timer_source is None:
-                source = _GLib.timeout_source_new(_MAX_TIMEOUT_MS)
-                source.set_priority(GLib.PRIORITY_DEFAULT)
-                source.set_name('[AsyncRunner] asyncio timer')
-                source.set_callback(self._on_timer)
-                source.attach(self._context)
-                self._timer_source = source
+            ready_time = 0
+        elif self._scheduled:
             # asyncio's clock and GLib's are both CLOCK_MONOTONIC.
-            self._timer_source.set_ready_time(max(0, math.ceil(when * 1e6)))
-        elif self._timer_source is not None:
-            self._timer_source.set_ready_time(-1)
+            ready_time = max(0, math.ceil(self._scheduled[0]._when * 1e6))
+        else:
+            ready_time = -1
+        # Not the source whose callback runs: GLib rearms that one after it.
+        index = 1 if self._dispatching == 0 else 0
+        armed = self._armed
+        if armed[index] != ready_time:
+            armed[index] = ready_time
+            self._sources[index].set_ready_time(ready_time)
+        other = 1 - index
+        if armed[other] != -1 and self._dispatching != other:
+            armed[other] = -1
+            self._sources[other].set_ready_time(-1)
 
-    def _on_soon(self, *unused):
-        self._soon_source = None
-        self._step()
-        return GLib.SOURCE_REMOVE
-
-    def _on_timer(self, *unused):
-        # Removed, not continued: GLib would rearm a continued timeout
-        # source after this callback, over the time set in it.
-        self._timer_source = None
-        self._step()
-        return GLib.SOURCE_REMOVE
+    def _on_source(self, index, *unused):
+        # GLib gives the source a ready time of its own after this returns.
+        self._armed[index] = -1
+        if self._stepping:
+            # Nested in this loop's own turn, which arms a source at its end.
+            return GLib.SOURCE_CONTINUE
+        self._dispatching = index
+        try:
+            self._step()
+        finally:
+            self._dispatching = None
+        return GLib.SOURCE_CONTINUE
 
     def close(self):
         if self.is_closed():
             return
         super().close()
-        for source in (self._soon_source, self._timer_source):
-            if source is not None:
-                source.destroy()
-        self._soon_source = self._timer_source = None
+        for source in self._sources:
+            source.destroy()
+        self._sources = []
+
+
+def _complete_after_turn(task):
+    """Runner thread, in a run_async() coroutine: completes the core's
+    @task at the end of its loop's turn."""
+    loop = asyncio.get_running_loop()
+    if isinstance(loop, _RunnerLoop) and loop._stepping:
+        loop._completions.append(task)
+    else:
+        task.return_value(True)
 
 
 def _loop_of_thread(runner):
@@ -1078,6 +1252,10 @@ _scoped_runners = weakref.WeakSet()
 # (the default runner's) to leave Python.
 _EXIT_UNPIN_SECONDS = 5
 
+# The contexts whose threads did not let go of Python in time at exit (for
+# the tests).
+_exit_report = []
+
 
 def _shut_down_at_exit():
     """Stops the runners made from Python that are still alive, while their
@@ -1091,18 +1269,12 @@ def _shut_down_at_exit():
     for runner in list(_scoped_runners):
         _shutdown(runner)
     for context in list(_pinned_contexts):
-        done = threading.Event()
-
-        def unpin_then_tell(*unused, done=done):
-            try:
-                return _unpin()
-            finally:
-                done.set()
-
-        source = _GLib.idle_source_new()
-        source.set_callback(unpin_then_tell)
-        source.attach(context)
-        done.wait(_EXIT_UNPIN_SECONDS)
+        # Waits until the callback is released, not only run: the thread
+        # enters Python once more to release it.
+        source, released = _unpin_soon(context)
+        del source
+        if not released.wait(_EXIT_UNPIN_SECONDS):
+            _exit_report.append(context)
     # Tasks of calls that ended early, still held by Python cycles, keep
     # their stopped runners' threads: free them while Python can still
     # run what freeing them runs.
@@ -1165,14 +1337,40 @@ class _PropsDescriptor:
         return props if obj is None else _Props(props)
 
 
+# Kinds of callables that are never coroutine functions or awaitables.
+_PLAIN_CALLABLE_TYPES = frozenset({
+    type(len), type(list.append), type(object.__init__), type(object().__str__),
+    type(str.join), type(dict.__dict__['fromkeys']),
+})
+
+# co_flags of an async def, an async generator and a types.coroutine().
+_ASYNC_CODE_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+
+
+def _is_plain_callable(fn):
+    """True for a callable that is surely neither a coroutine function nor
+    an awaitable: a plain Python function (or a method of one) that no
+    one marked, or a builtin. Cheap; False means 'look closer'."""
+    kind = type(fn)
+    if kind in _PLAIN_CALLABLE_TYPES:
+        return True
+    if kind is type:    # a class of the plain metaclass: not awaitable
+        return getattr(fn, '_is_coroutine_marker', None) is None
+    if kind is types.MethodType:
+        fn = fn.__func__
+        kind = type(fn)
+    return (kind is types.FunctionType and not fn.__code__.co_flags & _ASYNC_CODE_FLAGS
+            and not fn.__dict__)
+
+
 def _refuse_coroutine(fn, where):
     if inspect.iscoroutine(fn) or inspect.isawaitable(fn):
         raise TypeError('%s() takes a callable, not an awaitable: use run_async(%s)'
                         % (where, getattr(fn, '__qualname__', 'coroutine')))
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        name = getattr(fn, '__qualname__', None) or repr(fn)
         raise TypeError('%s is an async function, which %s() would only call to get a '
-                        'coroutine: use run_async(%s(...))'
-                        % (fn.__qualname__, where, fn.__qualname__))
+                        'coroutine: use run_async(%s(...))' % (name, where, name))
 
 
 def _to_value(arg):
@@ -1344,7 +1542,12 @@ class Runner(AsyncRunner.Runner):
         return _WithOptions(self, timeout, cancellable)
 
     def _invoke(self, raw, function, cancellable, timeout, name):
-        call = _Call(cancellable, timeout)
+        watch_sigint = _may_watch_sigint()
+        if not watch_sigint and cancellable is None and timeout is None:
+            # Nothing of the override's can end this call early: no _Call.
+            # The per-call timeout 0 is the runner's own.
+            return raw(self, name, 0, function, None, None)
+        call = _Call(cancellable, timeout, watch_sigint)
         error = None
         try:
             call.open()
@@ -1354,12 +1557,13 @@ class Runner(AsyncRunner.Runner):
             except GLib.Error as e:
                 error = e
         finally:
-            # close() is idempotent: the second call completes the first if
-            # a signal handler raised at its very start.
+            # close() is idempotent: a second call completes the first if a
+            # signal handler raised in it (at its very start, say).
             try:
                 call.close()
-            finally:
+            except BaseException:
                 call.close()
+                raise
         call.deliver_sigint()
         if error is None:
             call.recycle()
@@ -1410,12 +1614,14 @@ class Runner(AsyncRunner.Runner):
         An exception raised while starting @async_method (bad arguments,
         say) ends the call at once and is raised as it is.
         """
-        if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
-            raise TypeError('call() runs a Gio asynchronous method, not a coroutine: '
-                            'use run_async()')
-        if not callable(async_method):
-            raise TypeError('call() takes a Gio asynchronous method, not %r' % (async_method,))
         shape = _shape_of(async_method)
+        if shape.gi_info is None:
+            if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
+                raise TypeError('call() runs a Gio asynchronous method, not a coroutine: '
+                                'use run_async()')
+            if not callable(async_method):
+                raise TypeError('call() takes a Gio asynchronous method, not %r'
+                                % (async_method,))
         shape.check_options(options)
         finish = _find_finish(async_method, shape, args, finish)
 
@@ -1464,7 +1670,7 @@ class Runner(AsyncRunner.Runner):
                 return True
 
         try:
-            result = self._invoke(AsyncRunner.Runner.call_sync_full, start, cancellable, timeout,
+            result = self._invoke(_raw_call_sync_full, start, cancellable, timeout,
                                   _call_name(async_method))
         except GLib.Error:
             if failure:
@@ -1492,9 +1698,10 @@ class Runner(AsyncRunner.Runner):
         return self._run(fn, args, kwargs, None, None)
 
     def _run(self, fn, args, kwargs, cancellable, timeout):
-        _refuse_coroutine(fn, 'run')
-        if not callable(fn):
-            raise TypeError('run() takes a callable, not %r' % (fn,))
+        if not _is_plain_callable(fn):
+            _refuse_coroutine(fn, 'run')
+            if not callable(fn):
+                raise TypeError('run() takes a callable, not %r' % (fn,))
         outcome = []
 
         # Runner thread.
@@ -1505,13 +1712,26 @@ class Runner(AsyncRunner.Runner):
                 outcome.append((False, error))
             task.return_value(True)
 
-        # Runner thread.
-        def function(runner, task, *unused):
-            _pump(runner).soon(run_fn, task)
-            return True
+        if (cancellable is None and timeout is None and not _may_watch_sigint()
+                and AsyncRunner.Runner.get_timeout(self) == 0):
+            # Runner thread. Nothing can end this call before @fn returns
+            # (no time limit, no cancellable, no Ctrl-C to watch in this
+            # thread; the core would make a shutdown wait for it anyway):
+            # @fn runs here, without the hand-off to the pump.
+            def function(runner, task, *unused):
+                if not _runner_thread.pinned:
+                    _pump(runner)
+                run_fn(task)
+                return True
+        else:
+            # Runner thread: @fn runs from the pump, once this has returned,
+            # so that a timeout, the cancellable or Ctrl-C end the call while
+            # it runs.
+            def function(runner, task, *unused):
+                _pump(runner).soon(run_fn, task)
+                return True
 
-        self._invoke(AsyncRunner.Runner.run_sync_full, function, cancellable, timeout,
-                     _call_name(fn))
+        self._invoke(_raw_run_sync_full, function, cancellable, timeout, _call_name(fn))
         succeeded, value = outcome.pop()
         if succeeded:
             return value
@@ -1569,14 +1789,16 @@ class Runner(AsyncRunner.Runner):
         return self._run_async(awaitable, cancellable, timeout)
 
     def _run_async(self, awaitable, cancellable, timeout):
-        if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
-            raise TypeError('run_async() takes an awaitable: call %s() to get one'
-                            % (awaitable.__qualname__,))
-        if not inspect.isawaitable(awaitable):
-            raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
-                            'for a plain callable use run()' % (awaitable,))
+        if type(awaitable) is not types.CoroutineType:
+            if inspect.iscoroutinefunction(awaitable) or inspect.isasyncgenfunction(awaitable):
+                raise TypeError('run_async() takes an awaitable: call %s() to get one'
+                                % (getattr(awaitable, '__qualname__', None) or repr(awaitable),))
+            if not inspect.isawaitable(awaitable):
+                raise TypeError('run_async() takes an awaitable (a coroutine), not %r; '
+                                'for a plain callable use run()' % (awaitable,))
         context = contextvars.copy_context()
         outcome = []
+        started = []    # (loop, asyncio task), once the runner thread made it
 
         # Runner thread, from the loop.
         async def main(task):
@@ -1585,50 +1807,45 @@ class Runner(AsyncRunner.Runner):
             except BaseException as error:
                 outcome.append((False, error))
             finally:
-                task.return_value(True)
+                # Completed once the loop's turn is over: the caller, woken
+                # at once, then finds the GIL free.
+                _complete_after_turn(task)
 
-        # Runner thread.
-        def begin(task):
+        # Runner thread; the caller waits while it runs. It only makes the
+        # asyncio task, which the loop's next turn starts: the coroutine
+        # runs once this has returned, so that a timeout or Ctrl-C can end
+        # the call while it runs.
+        def function(runner, task, *unused):
             try:
-                loop, private = _loop_of_thread(self)
+                loop, private = _loop_of_thread(runner)
                 asyncio_task = loop.create_task(main(task), context=context)
             except BaseException as error:
                 if inspect.iscoroutine(awaitable):
                     awaitable.close()
                 outcome.append((False, error))
                 task.return_value(True)
-                return
+                return True
             if private:
                 asyncio_task.add_done_callback(lambda unused: loop.close())
-            op_cancellable = task.get_cancellable()
-            if op_cancellable is not None:
-                # The call ended early (timeout, cancellable, Ctrl-C,
-                # shutdown): cancel the asyncio task, from any thread.
-                def on_cancelled(unused):
-                    try:
-                        loop.call_soon_threadsafe(asyncio_task.cancel)
-                    except RuntimeError:
-                        pass    # the loop is closed: the task is over
-                GObject.Object.connect(op_cancellable, 'cancelled', on_cancelled)
-                if op_cancellable.is_cancelled():
-                    asyncio_task.cancel()
-
-        handed_over = []
-
-        # Runner thread; the caller waits while it runs.
-        def function(runner, task, *unused):
-            handed_over.append(True)
-            _pump(runner).soon(begin, task)
+            started.append((loop, asyncio_task))
             return True
 
         try:
-            self._invoke(AsyncRunner.Runner.run_sync_full, function, cancellable, timeout,
+            self._invoke(_raw_run_sync_full, function, cancellable, timeout,
                          _call_name(awaitable))
         except BaseException:
+            # The call ended early (timeout, cancellable, Ctrl-C, shutdown;
+            # the core does not return before function() has): cancel the
+            # asyncio task, which sees CancelledError on the runner thread.
             # Ended before the runner took it (an early timeout, say): close
-            # the coroutine, which would otherwise never be awaited. Once
-            # taken, it runs on, cancelled, on the runner thread.
-            if not handed_over and inspect.iscoroutine(awaitable):
+            # the coroutine, which would otherwise never be awaited.
+            if started:
+                loop, asyncio_task = started[0]
+                try:
+                    loop.call_soon_threadsafe(asyncio_task.cancel)
+                except RuntimeError:
+                    pass    # the loop is closed: the task is over
+            elif inspect.iscoroutine(awaitable):
                 awaitable.close()
             raise
         succeeded, value = outcome.pop()
@@ -1698,15 +1915,29 @@ class Runner(AsyncRunner.Runner):
 __all__.append('Runner')
 
 
+# The default runner, per process (it lives as long as the process).
+_default_runner_pid = None
+_default_runner_object = None
+
+
+def _default_runner():
+    global _default_runner_pid, _default_runner_object
+    pid = os.getpid()
+    if _default_runner_pid != pid:
+        _default_runner_object = Runner.get_default()
+        _default_runner_pid = pid
+    return _default_runner_object
+
+
 def call(async_method, *args, cancellable=None, timeout=None, finish=None, **options):
     """`Runner.call()` on the default runner."""
-    return Runner.get_default().call(async_method, *args, cancellable=cancellable,
+    return _default_runner().call(async_method, *args, cancellable=cancellable,
                                      timeout=timeout, finish=finish, **options)
 
 
 def run(fn, *args, **kwargs):
     """`Runner.run()` on the default runner."""
-    return Runner.get_default().run(fn, *args, **kwargs)
+    return _default_runner()._run(fn, args, kwargs, None, None)
 
 
 def with_options(*, timeout=None, cancellable=None):
@@ -1789,7 +2020,7 @@ def sync(coroutine_function=None, *, runner=None):
 
 def run_async(awaitable, *, timeout=None, cancellable=None):
     """`Runner.run_async()` on the default runner."""
-    return Runner.get_default().run_async(awaitable, timeout=timeout, cancellable=cancellable)
+    return _default_runner()._run_async(awaitable, cancellable, timeout)
 
 
 def iterate(async_iterable, *, timeout=None, cancellable=None):

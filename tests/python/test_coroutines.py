@@ -4,6 +4,7 @@ iterate, wrap, with_options; the asyncio loop behaves as asyncio's own."""
 
 import asyncio
 import contextvars
+import functools
 import os
 import socket
 import sys
@@ -128,6 +129,8 @@ def test_run_async_refuses_what_is_not_awaitable(runner):
 
     with pytest.raises(TypeError, match=r'call .*fetch\(\)'):
         runner.run_async(fetch)
+    with pytest.raises(TypeError, match='call functools.partial'):
+        runner.run_async(functools.partial(fetch))
     with pytest.raises(TypeError, match='run\\(\\)'):
         runner.run_async(lambda: 1)
 
@@ -315,6 +318,48 @@ def test_call_later_ordering(runner):
     order, elapsed = runner.run_async(main())
     assert order == ['soon', '10ms', '20ms', '30ms']
     assert elapsed >= 0.03
+
+
+# A coroutine that keeps the loop busy (callbacks always ready) leaves the
+# runner's other sources their turn: a Gio operation and a thread's wake-up
+# complete meanwhile, and timers still fire.
+def test_busy_loop_leaves_other_sources_their_turn(runner, text_files):
+    async def main():
+        loop = asyncio.get_running_loop()
+        load = asyncio.ensure_future(AsyncRunner.wrap(text_files[0].load_contents_async))
+        woken = loop.create_future()
+        threading.Thread(
+            target=lambda: loop.call_soon_threadsafe(woken.set_result, 'woken')).start()
+        timer = loop.create_future()
+        loop.call_later(0.01, timer.set_result, 'timer')
+        turns = 0
+        while not (load.done() and woken.done() and timer.done()):
+            turns += 1
+            await asyncio.sleep(0)
+        return load.result()[1], woken.result(), timer.result(), turns
+
+    contents, woken, timer, turns = runner.with_options(timeout=DEADLINE).run_async(main())
+    assert (contents, woken, timer) == (CONTENTS, 'woken', 'timer')
+    assert turns > 0
+
+
+# Two run_async() calls in a row, and one nested in a coroutine's own turn,
+# each find the loop armed for their task (no source is left disarmed by the
+# turn that ran when it was armed).
+def test_run_async_back_to_back_and_nested_arm_the_loop(runner):
+    async def inner(n):
+        await asyncio.sleep(0)
+        return n
+
+    async def outer():
+        await asyncio.sleep(0.001)
+        nested = runner.run_async(inner(2))
+        await asyncio.sleep(0)
+        return nested + await inner(3)
+
+    for i in range(50):
+        assert runner.with_options(timeout=DEADLINE).run_async(inner(i)) == i
+        assert runner.with_options(timeout=DEADLINE).run_async(outer()) == 5
 
 
 def test_cancellation_inside(runner):

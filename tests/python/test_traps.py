@@ -3,6 +3,8 @@
 callback go, finding and checking the finish function, failures while
 starting, one unit of time, with_options(), the default runner."""
 
+import functools
+import inspect
 import os
 import tempfile
 import threading
@@ -277,6 +279,42 @@ def test_with_options_timeout_ends_run(runner):
     assert runner.run(lambda: 'next') == 'next'
 
 
+# From another thread with nothing to end it early, run() runs the function at
+# once on the runner thread: its result, its exception, a nested call and the
+# runner's context are as from the main thread. With the runner's own time
+# limit, or a per-call one, the call still ends while the function runs.
+def test_run_from_another_thread(runner):
+    entered, leave = threading.Event(), threading.Event()
+    outcome = {}
+
+    def from_a_thread():
+        outcome['value'] = runner.run(lambda: (runner.is_runner_thread(),
+                                               runner.run(lambda: 'nested'),
+                                               GLib.MainContext.get_thread_default()
+                                               == runner.get_context()))
+        try:
+            runner.run(int, 'x')
+        except ValueError as e:
+            outcome['error'] = e
+        runner.timeout = 0.05
+        try:
+            runner.run(blocking_fn(entered, leave))
+        except GLib.Error as e:
+            outcome['timed out'] = io_error(e, Gio.IOErrorEnum.TIMED_OUT)
+        finally:
+            leave.set()
+            runner.timeout = None
+        outcome['next'] = runner.run(lambda: 'next')
+
+    thread = threading.Thread(target=from_a_thread)
+    thread.start()
+    thread.join(DEADLINE)
+
+    assert outcome.pop('value') == (True, 'nested', True)
+    assert isinstance(outcome.pop('error'), ValueError)
+    assert outcome == {'timed out': True, 'next': 'next'}
+
+
 def test_with_options_cancellable_ends_call(runner):
     cancellable = Gio.Cancellable()
     op = Held()
@@ -328,3 +366,38 @@ def test_run_refuses_a_coroutine_function_and_a_coroutine(runner):
         coroutine.close()
     with pytest.raises(TypeError, match='run_async'):
         runner.call(fetch)
+
+
+class Fetcher:
+    async def fetch(self):
+        return 1
+
+    def plain(self):
+        return 'plain'
+
+
+# run() checks plain functions and builtins cheaply: every other kind of async
+# callable (a bound async method, a partial, a marked function) is still refused,
+# and plain ones of every kind still run.
+def test_run_refuses_every_kind_of_async_callable(runner):
+    def marked():
+        return fetch()
+    async_callables = [Fetcher().fetch, functools.partial(fetch), Fetcher.fetch]
+    if hasattr(inspect, 'markcoroutinefunction'):   # Python >= 3.12
+        async_callables.append(inspect.markcoroutinefunction(marked))
+    for fn in async_callables:
+        with pytest.raises(TypeError, match='run_async'):
+            runner.run(fn)
+        with pytest.raises(TypeError, match='run_async'):
+            AsyncRunner.run(fn)
+
+    assert runner.run(len, 'abc') == 3
+    assert runner.run(int, '7') == 7
+    assert runner.run(Fetcher().plain) == 'plain'
+    assert runner.run(Fetcher.plain, None) == 'plain'
+    assert runner.run(functools.partial(int, '8')) == 8
+    assert runner.run(str.upper, 'a') == 'A'
+    assert runner.run('x'.upper) == 'X'
+    assert runner.run(lambda: 'lambda') == 'lambda'
+    with pytest.raises(TypeError, match='callable'):
+        runner.run(5)

@@ -84,6 +84,9 @@ gboolean _async_runner_spin_until            (gint64               stop,
 /* The CPU the calling thread runs on, or -1 if unknown. */
 gint     _async_runner_current_cpu           (void);
 
+/* Lets another runnable thread have this core, without sleeping. */
+void     _async_runner_yield_core            (void);
+
 /* One round of waiting: @round counts from 1. */
 static inline void
 _async_runner_spin_round (guint round)
@@ -91,7 +94,7 @@ _async_runner_spin_round (guint round)
   if (round < ASYNC_RUNNER_SPIN_PAUSE_ROUNDS)
     _async_runner_cpu_relax ();
   else
-    g_thread_yield ();
+    _async_runner_yield_core ();
 }
 
 G_END_DECLS

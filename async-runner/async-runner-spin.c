@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#if HAVE_SCHED_GETCPU
+#if HAVE_SCHED_GETCPU || HAVE_SCHED_YIELD
 # include <sched.h>
 #endif
 
@@ -193,5 +193,21 @@ _async_runner_current_cpu (void)
   return sched_getcpu ();
 #else
   return -1;
+#endif
+}
+
+/* Not g_thread_yield(): GLib 2.90 (2.84 still calls sched_yield())
+ * makes it a 1 ns clock_nanosleep() on Unix, and a sleep lasts about the
+ * thread's timer slack (50 microseconds by default), ten times a whole
+ * hand-off. A waiter that yields means to stay runnable: sched_yield()
+ * only moves it behind the threads waiting for its core, and returns at
+ * once when there are none. */
+void
+_async_runner_yield_core (void)
+{
+#if HAVE_SCHED_YIELD
+  sched_yield ();
+#else
+  g_thread_yield ();
 #endif
 }

@@ -14,6 +14,12 @@
  * Set ASYNC_RUNNER_TEST_QUICK to run fewer rounds (under valgrind).
  */
 
+#include "config.h"
+
+#ifdef __linux__
+# include <sys/resource.h>
+#endif
+
 #include <async-runner.h>
 
 #include "test-util.h"
@@ -511,6 +517,31 @@ test_park_only_forced (void)
   g_assert_cmpint (_async_runner_spin_begin (&spin, g_get_monotonic_time (), 0), ==, 0);
 }
 
+/* Yielding the core keeps the thread runnable. */
+static void
+test_yield_does_not_sleep (void)
+{
+#ifdef RUSAGE_THREAD
+  struct rusage before;
+  struct rusage after;
+  const guint n = 200;
+
+  /* A waiter past its pausing rounds yields its core every round: it
+   * must not sleep there (GLib 2.90's g_thread_yield() sleeps for the
+   * timer slack, 50 microseconds). Sleeping counts as a voluntary context
+   * switch, giving the core to another runnable thread does not; a few
+   * are allowed for what else may block a thread (a page fault). */
+  g_assert_cmpint (getrusage (RUSAGE_THREAD, &before), ==, 0);
+  for (guint i = 0; i < n; i++)
+    _async_runner_yield_core ();
+  g_assert_cmpint (getrusage (RUSAGE_THREAD, &after), ==, 0);
+
+  g_assert_cmpint (after.ru_nvcsw - before.ru_nvcsw, <, n / 4);
+#else
+  g_test_skip ("no per-thread count of voluntary context switches here");
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 
 static const TestCase tests[] = {
@@ -524,6 +555,7 @@ static const TestCase tests[] = {
   { "/wait/at-park-deadline", test_at_park_deadline },
   { "/wait/deadline-race-spin", test_deadline_race_spin },
   { "/wait/deadline-race-park", test_deadline_race_park },
+  { "/wait/yield-does-not-sleep", test_yield_does_not_sleep },
   /* Last: the park-only tests do not depend on it to pass. */
   { "/wait/park-only-forced", test_park_only_forced },
 };

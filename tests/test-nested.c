@@ -350,6 +350,7 @@ typedef struct
 {
   AsyncRunner *runner;
   GMainContext *private_context;
+  AsyncRunnerFunc inner;          /* what the nested call runs */
   gint          nested_value;
   GError       *nested_error;
   gboolean      inner_context_ok;
@@ -370,6 +371,8 @@ return_int_checking_context (AsyncRunner *runner,
   return TRUE;
 }
 
+/* A library's own sync wrapper on the runner thread: a private context,
+ * pushed, around a nested call of @f->inner. */
 static gboolean
 nested_under_private_context (AsyncRunner *runner,
                               GTask       *task,
@@ -378,9 +381,8 @@ nested_under_private_context (AsyncRunner *runner,
   Foreign *f = user_data;
   GValue value = G_VALUE_INIT;
 
-  /* A library's own sync wrapper: a private context, pushed. */
   g_main_context_push_thread_default (f->private_context);
-  if (async_runner_run_sync (runner, return_int_checking_context, f, NULL, &value, &f->nested_error))
+  if (async_runner_run_sync (runner, f->inner, f, NULL, &value, &f->nested_error))
     f->nested_value = g_value_get_int (&value);
   g_value_unset (&value);
   g_main_context_pop_thread_default (f->private_context);
@@ -395,7 +397,7 @@ test_nested_private_context (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GError) error = NULL;
-  Foreign f = { runner, g_main_context_new (), 0, NULL, FALSE, 0, NULL };
+  Foreign f = { runner, g_main_context_new (), return_int_checking_context, 0, NULL, FALSE, 0, NULL };
 
   /* A call made on the runner thread while a private context is
    * thread-default runs its function with the runner's context pushed, and
@@ -439,37 +441,19 @@ complete_from_other_thread (AsyncRunner *runner,
   return TRUE;
 }
 
-static gboolean
-nested_waits_for_other_thread (AsyncRunner *runner,
-                               GTask       *task,
-                               gpointer     user_data)
-{
-  Foreign *f = user_data;
-  GValue value = G_VALUE_INIT;
-
-  g_main_context_push_thread_default (f->private_context);
-  if (async_runner_run_sync (runner, complete_from_other_thread, f, NULL, &value, &f->nested_error))
-    f->nested_value = g_value_get_int (&value);
-  g_value_unset (&value);
-  g_main_context_pop_thread_default (f->private_context);
-
-  g_task_return_boolean (task, TRUE);
-  return TRUE;
-}
-
 /* Other threads' calls made meanwhile run in the runner's context too. */
 static void
 test_nested_private_context_others (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
   g_autoptr(GError) error = NULL;
-  Foreign f = { runner, g_main_context_new (), 0, NULL, FALSE, 0, NULL };
+  Foreign f = { runner, g_main_context_new (), complete_from_other_thread, 0, NULL, FALSE, 0, NULL };
 
   /* Calls that other threads submit while the runner thread waits in such
    * a nested call are prepared under the runner's context, and complete. */
   async_runner_set_timeout (runner, HANG_TIMEOUT_MS);
 
-  g_assert_true (async_runner_run_sync (runner, nested_waits_for_other_thread, &f, NULL, NULL, &error));
+  g_assert_true (async_runner_run_sync (runner, nested_under_private_context, &f, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_no_error (f.nested_error);
   g_assert_cmpint (f.nested_value, ==, 7);

@@ -3,18 +3,38 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * ArTest-1.0 and ArTest-2.0 (libartest-1 and libartest-2, the same GType
- * names) are both on GI_TYPELIB_PATH; this program links libartest-1, as
- * a program linked against libsoup 2 is while libsoup 3's typelib is
- * installed. The tests that need no namespace loaded yet run in a
- * subprocess of their own.
+ * names) are both on GI_TYPELIB_PATH. The objects come from libartest-1,
+ * loaded with dlopen() once a test wants one: a process that uses
+ * libartest-1 while ArTest-2.0's typelib is installed, as a libsoup 2
+ * program with libsoup 3's typelib. The tests that need neither version
+ * loaded yet run in a subprocess of their own.
  */
 
+#include <dlfcn.h>
 #include <string.h>
 
 #include <async-runner.h>
 
-#include "artest/artest.h"
 #include "test-util.h"
+
+/* A new ArTestSink of libartest-1, which this loads */
+static GObject *
+new_sink (void)
+{
+  void *library = dlopen ("libartest-1.so", RTLD_NOW | RTLD_GLOBAL);
+  GObject *(*sink_new) (void);
+
+  g_assert_nonnull (library);
+  sink_new = (GObject *(*) (void)) dlsym (library, "ar_test_sink_new");
+  g_assert_nonnull (sink_new);
+  return sink_new ();
+}
+
+static gboolean
+is_sink (gpointer object)
+{
+  return g_strcmp0 (G_OBJECT_TYPE_NAME (object), "ArTestSink") == 0;
+}
 
 static void
 assert_message_has (const GError *error,
@@ -196,7 +216,7 @@ test_null_outs (void)
 static void
 test_ptr_array (void)
 {
-  g_autoptr(ArTestSink) sink = ar_test_sink_new ();
+  g_autoptr(GObject) sink = new_sink ();
   gboolean with_free_func;
 
   require_artest ();
@@ -213,7 +233,7 @@ test_ptr_array (void)
       value_init_int (&args[0], 3);
       g_value_init (&args[1], G_TYPE_BOOLEAN);
       g_value_set_boolean (&args[1], with_free_func);
-      g_assert_true (async_runner_call_method_sync (async_runner_get_default (), G_OBJECT (sink),
+      g_assert_true (async_runner_call_method_sync (async_runner_get_default (), sink,
                                                     "list", args, 2, NULL,
                                                     &values, &n_values, &error));
       g_assert_no_error (error);
@@ -223,7 +243,7 @@ test_ptr_array (void)
       for (i = 0; i < 3; i++)
         {
           items[i] = g_list_model_get_item (model, i);
-          g_assert_true (AR_TEST_IS_SINK (items[i]));
+          g_assert_true (is_sink (items[i]));
           g_object_unref (items[i]);
           g_object_add_weak_pointer (items[i], (gpointer *) &items[i]);
         }
@@ -238,13 +258,13 @@ test_ptr_array (void)
 static void
 test_null_progress (void)
 {
-  g_autoptr(ArTestSink) sink = ar_test_sink_new ();
+  g_autoptr(GObject) sink = new_sink ();
   g_autoptr(GError) error = NULL;
   GValue *values = NULL;
   guint n_values = 0;
 
   require_artest ();
-  g_assert_true (async_runner_call_method_sync (async_runner_get_default (), G_OBJECT (sink),
+  g_assert_true (async_runner_call_method_sync (async_runner_get_default (), sink,
                                                 "progress", NULL, 0, NULL,
                                                 &values, &n_values, &error));
   g_assert_no_error (error);
@@ -277,13 +297,14 @@ call_version (const char  *namespace_,
   return version;
 }
 
-/* With two versions installed and none loaded, a function needs its
- * version named, and a method is never run from the other version's
- * library (in a process of its own). */
+/* With two versions installed and neither loaded, a function needs its
+ * version named; once the process has loaded libartest-1, a method of its
+ * object and the function are ArTest-1.0's, never ArTest-2.0's (in a
+ * process of its own). */
 static void
 test_version_unknown (void)
 {
-  g_autoptr(ArTestSink) sink = NULL;
+  g_autoptr(GObject) sink = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!g_test_subprocess ())
@@ -293,18 +314,17 @@ test_version_unknown (void)
       return;
     }
 
-  sink = ar_test_sink_new ();
   g_assert_cmpuint (call_version ("ArTest", NULL, &error), ==, 0);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-  assert_message_has (error, "1.0");
-  assert_message_has (error, "2.0");
-  assert_message_has (error, "ArTest-2.0");
+  assert_message_has (error, "(1.0, 2.0)");
+  assert_message_has (error, "\"ArTest-2.0\"");
   g_clear_error (&error);
 
-  g_assert_cmpuint (call_version (NULL, G_OBJECT (sink), &error), ==, 0);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-  assert_message_has (error, "ArTestSink");
-  assert_message_has (error, "1.0, 2.0");
+  sink = new_sink ();
+  g_assert_cmpuint (call_version (NULL, sink, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (call_version ("ArTest", NULL, &error), ==, 1);
+  g_assert_no_error (error);
 }
 
 /* An explicit version is loaded; then the plain name, and the methods of
@@ -313,7 +333,7 @@ test_version_unknown (void)
 static void
 test_version_explicit (void)
 {
-  g_autoptr(ArTestSink) sink = NULL;
+  g_autoptr(GObject) sink = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!g_test_subprocess ())
@@ -323,12 +343,12 @@ test_version_explicit (void)
       return;
     }
 
-  sink = ar_test_sink_new ();
+  sink = new_sink ();
   g_assert_cmpuint (call_version ("ArTest-1.0", NULL, &error), ==, 1);
   g_assert_no_error (error);
   g_assert_cmpuint (call_version ("ArTest", NULL, &error), ==, 1);
   g_assert_no_error (error);
-  g_assert_cmpuint (call_version (NULL, G_OBJECT (sink), &error), ==, 1);
+  g_assert_cmpuint (call_version (NULL, sink, &error), ==, 1);
   g_assert_no_error (error);
 
   g_assert_cmpuint (call_version ("ArTest-2.0", NULL, &error), ==, 0);

@@ -54,10 +54,17 @@
  * (`foo_async` → `foo_finish`, `foo` → `foo_finish`). Look-ups are cached,
  * so a repeated call costs little more than
  * [method@AsyncRunner.Runner.call_sync] with a start function written by
- * hand. The typelib of the object's namespace must be loaded (a binding
- * has loaded it; `Gio`, `GLib` and `GObject` always are); other
- * namespaces are loaded on demand when their name can be told from the
- * type's name (`SoupSession` → `Soup`).
+ * hand.
+ *
+ * The method is looked up in the typelib that describes the object's type
+ * in this process, never in another version of its namespace: a version
+ * already loaded (a binding has loaded it; `Gio`, `GLib` and `GObject`
+ * always are), else the one installed version, or the one of several
+ * whose shared libraries the process has loaded, of the namespace that
+ * the type's name suggests (`SoupSession` → `Soup`). Loading libsoup 3
+ * into a process that uses libsoup 2 would abort it; where the versions
+ * cannot be told apart so, the call fails with
+ * %G_IO_ERROR_INVALID_ARGUMENT.
  *
  * Each of @args is converted to its parameter's type: numbers from any
  * numeric value (within range, and integral for integer parameters),
@@ -68,8 +75,20 @@
  * for a nullable parameter. Too few or too many @args, or one that cannot
  * be converted, fail the call with %G_IO_ERROR_INVALID_ARGUMENT naming the
  * argument, its expected type and what was given; nothing is called then.
- * Callbacks other than the [callback@Gio.AsyncReadyCallback] (a progress
- * callback) are passed %NULL; a method that needs one cannot be called.
+ * A number that does not fit is refused the same way: an integer out of
+ * range or not integral, a `gfloat` beyond its range, a `gunichar` that
+ * is no Unicode character. Callbacks other than the
+ * [callback@Gio.AsyncReadyCallback] (a progress callback), with their
+ * data and destroy notify, are passed %NULL; a method that needs one
+ * cannot be called.
+ *
+ * The arguments belong to the operation until it calls back, even when
+ * the call ends before (cancellation, a timeout, shutdown): each of @args
+ * is copied (strings, strv, boxed values) or referenced (objects,
+ * [struct@GLib.Bytes], [struct@GLib.Variant]) before the call, and
+ * released once the operation has called back, as is a reference to
+ * @object; so the caller may free @args as soon as the call returns. Only
+ * a raw pointer (a %G_TYPE_POINTER value) is passed as it is.
  *
  * @out_values holds the finish function's return value (unless it returns
  * nothing) followed by its out parameters, in order: `load_contents_async`
@@ -78,9 +97,21 @@
  * lists of objects as a [class@Gio.ListStore] of the element type (a
  * [iface@Gio.ListModel]: JavaScript iterates it with `for...of` or
  * `[...model]` and has `get_n_items()` and `get_item()`; Python iterates,
- * indexes it and takes its `len()`), anything else as a value of
- * its own type. Free them with g_value_unset() each, then g_free(). When
- * the call fails, @out_values is %NULL and @n_out_values 0.
+ * indexes it and takes its `len()`). Every integer comes back as a
+ * %G_TYPE_INT64 or a %G_TYPE_UINT64 value whatever its width, on every
+ * platform: a `gsize` is 32 bits on i386 and 64 on amd64, and a typelib
+ * cannot tell it from a `guint` or a `guint64`. A `gunichar` comes back as
+ * a %G_TYPE_UINT, a `gfloat` as a %G_TYPE_FLOAT, a `gdouble` as a
+ * %G_TYPE_DOUBLE, anything else as a value of its own type. A %NULL
+ * string, array or object comes back as a value of its type holding %NULL
+ * (`read_line_finish()`'s %NULL at the end of a stream is not an empty
+ * [struct@GLib.Bytes]); a %NULL `GList` is the empty list. Free the
+ * values with g_value_unset() each, then g_free(). When the call fails,
+ * @out_values is %NULL and @n_out_values 0.
+ *
+ * The call is named after the function (`Gio.File.load_contents_async`)
+ * in the stuck-call report, [method@AsyncRunner.Runner.dup_pending_calls]
+ * and debug messages.
  *
  * The typelibs are read with the girepository library that the process
  * already uses (PyGObject's or GJS's: libgirepository-1.0 or
@@ -139,8 +170,9 @@
 /**
  * async_runner_call_function_sync:
  * @self: a runner
- * @namespace_: the namespace of the function, such as `"Gio"`; its
- *   typelib is loaded if it is not yet
+ * @namespace_: the namespace of the function, such as `"Gio"`, or a
+ *   namespace and its version, such as `"Soup-3.0"`; its typelib is
+ *   loaded if it is not yet
  * @function: the name of an asynchronous function of @namespace_:
  *   a function (`"bus_get"`) or a static method or constructor of a type
  *   (`"File.new_tmp_async"`, `"DBusProxy.new_for_bus"`); `_async` is
@@ -158,6 +190,17 @@
  * [method@AsyncRunner.Runner.call_sync] does, then calls its finish
  * function on the calling thread and returns what that gave, exactly as
  * [method@AsyncRunner.Runner.call_method_sync] does for methods.
+ *
+ * A namespace without a version is used at the version already loaded in
+ * the process, else at its one installed version, else at the one of
+ * several installed whose shared libraries the process has loaded; where
+ * none or several are, the call fails with %G_IO_ERROR_INVALID_ARGUMENT,
+ * naming the versions, rather than load a second version of a library
+ * into the process. A namespace with a version (`"Soup-3.0"`) is loaded
+ * at that version, and fails with %G_IO_ERROR_NOT_FOUND if another is
+ * loaded. A method given as a function (`"File.load_contents_async"`)
+ * fails with %G_IO_ERROR_INVALID_ARGUMENT: call it with
+ * [method@AsyncRunner.Runner.call_method_sync].
  *
  * From `examples/load-things.js`:
  *

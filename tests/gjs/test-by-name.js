@@ -341,6 +341,34 @@ test('not-found', () => {
         Gio.IOErrorEnum.NOT_FOUND, 'a missing namespace', ['NoSuchNamespace']);
     assertIOError(() => runner.call_function_sync('Gio', 'NoSuchType.frob', [], null),
         Gio.IOErrorEnum.NOT_FOUND, 'a missing type', ['Gio has no type NoSuchType']);
+    assertIOError(() => runner.call_method_sync(thisFile(), 'load_content_async', [], null),
+        Gio.IOErrorEnum.NOT_FOUND, 'a misspelt method, on the type a user knows',
+        ['on Gio.File (a GLocalFile)']);
+});
+
+// A by-name read loop ends: read_line_finish's NULL at the end of the
+// stream comes back as null, not as an empty GLib.Bytes (which is an
+// empty line). A gsize comes back as a number.
+test('read-line-loop-ends', () => {
+    const memory = Gio.MemoryInputStream.new_from_bytes(new GLib.Bytes('one\n\nthree\n'));
+    const stream = Gio.DataInputStream.new(memory);
+    const lines = [];
+    for (let i = 0; i < 10; i++) {
+        const [line, length] = runner.call_method_sync(stream, 'read_line_async',
+            [GLib.PRIORITY_DEFAULT], null);
+        if (line === null)
+            break;
+        assertEqual(typeof length, 'number', 'the length is a number');
+        lines.push(new TextDecoder().decode(line.toArray()));
+    }
+    assertEqual(JSON.stringify(lines), JSON.stringify(['one', '', 'three']), 'the lines');
+});
+
+// A method given as a function fails at once, saying to call it as a method.
+test('method-as-function', () => {
+    assertIOError(() => runner.call_function_sync('Gio', 'File.load_contents_async', [], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'a method as a function',
+        ['Gio.File.load_contents_async is a method', 'call_method_sync']);
 });
 
 const failures = tests.run();

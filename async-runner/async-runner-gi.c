@@ -371,27 +371,39 @@ libraries_loaded (GIRepository *repository,
 }
 
 /* Under the look-up's lock: whether the shared libraries of @namespace_ at
- * @version are loaded in the process, told from a throwaway repository so
- * that nothing is loaded into the real one (nor any library: lazily). */
+ * @version are loaded in the process, told from a repository of its own
+ * so that nothing is loaded into the real one (nor any library: lazily).
+ * Those repositories are kept for good, one per version asked about:
+ * libgirepository-1.0 does not free a repository's typelibs. */
 gboolean
 _async_runner_gi_version_is_loaded (const char *namespace_,
                                     const char *version)
 {
-  GIRepository *probe = NULL;
-  gboolean loaded = FALSE;
+  static GHashTable *probes;   /* "Namespace-version" => GIRepository* */
+  g_autofree char *key = g_strdup_printf ("%s-%s", namespace_, version);
+  GIRepository *probe;
 
-  if (repository_new != NULL)
-    probe = repository_new ();
-  else if (repository_get_type != NULL)
-    probe = g_object_new (repository_get_type (), NULL);
+  if (probes == NULL)
+    probes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  probe = g_hash_table_lookup (probes, key);
   if (probe == NULL)
+    {
+      if (repository_new != NULL)
+        probe = repository_new ();
+      else if (repository_get_type != NULL)
+        probe = g_object_new (repository_get_type (), NULL);
+      if (probe == NULL)
+        return FALSE;
+      g_hash_table_insert (probes, g_steal_pointer (&key), probe);
+      if (gi.repository_require (probe, namespace_, version, 1 /* LOAD_FLAG_LAZY */,
+                                 NULL) == NULL)
+        return FALSE;
+    }
+  else if (!gi.repository_is_registered (probe, namespace_, version))
     return FALSE;
 
-  if (gi.repository_require (probe, namespace_, version, 1 /* LOAD_FLAG_LAZY */, NULL) != NULL)
-    loaded = libraries_loaded (probe, namespace_);
-
-  g_object_unref (probe);
-  return loaded;
+  return libraries_loaded (probe, namespace_);
 }
 
 #endif /* ASYNC_RUNNER_BY_NAME */

@@ -364,26 +364,6 @@ in_flags (const Slot *slot, const GValue *value, const Number *number, GIArgumen
 }
 
 static gboolean
-in_pointer (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
-            gsize *length)
-{
-  if (!G_VALUE_HOLDS_POINTER (value))
-    return FALSE;
-  arg->v_pointer = g_value_get_pointer (value);
-  return TRUE;
-}
-
-static gboolean
-in_string (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
-           gsize *length)
-{
-  if (!G_VALUE_HOLDS_STRING (value))
-    return FALSE;
-  arg->v_string = (char *) g_value_get_string (value);
-  return TRUE;
-}
-
-static gboolean
 in_object (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
            gsize *length)
 {
@@ -394,33 +374,25 @@ in_object (const Slot *slot, const GValue *value, const Number *number, GIArgume
   return TRUE;
 }
 
+/* A pointer, string, boxed value, variant or strv: a value of its type */
 static gboolean
-in_boxed (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
-          gsize *length)
-{
-  if (!G_VALUE_HOLDS (value, slot->gtype))
-    return FALSE;
-  arg->v_pointer = g_value_get_boxed (value);
-  return TRUE;
-}
-
-static gboolean
-in_variant (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
+in_pointer (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
             gsize *length)
 {
-  if (!G_VALUE_HOLDS_VARIANT (value))
-    return FALSE;
-  arg->v_pointer = g_value_get_variant (value);
-  return TRUE;
-}
+  GType type;
 
-static gboolean
-in_strv (const Slot *slot, const GValue *value, const Number *number, GIArgument *arg,
-         gsize *length)
-{
-  if (!G_VALUE_HOLDS (value, G_TYPE_STRV))
+  switch (slot->kind)
+    {
+    case KIND_POINTER: type = G_TYPE_POINTER; break;
+    case KIND_STRING: type = G_TYPE_STRING; break;
+    case KIND_VARIANT: type = G_TYPE_VARIANT; break;
+    case KIND_STRV: type = G_TYPE_STRV; break;
+    case KIND_BOXED: type = slot->gtype; break;
+    default: g_assert_not_reached ();
+    }
+  if (!G_VALUE_HOLDS (value, type))
     return FALSE;
-  arg->v_pointer = g_value_get_boxed (value);
+  arg->v_pointer = g_value_peek_pointer (value);
   return TRUE;
 }
 
@@ -457,11 +429,11 @@ static const struct
   [KIND_ENUM] = { in_enum, " (one of its values, or an integer that is one)" },
   [KIND_FLAGS] = { in_flags, " (its flags, or an integer made of them)" },
   [KIND_POINTER] = { in_pointer, "" },
-  [KIND_STRING] = { in_string, "" },
+  [KIND_STRING] = { in_pointer, "" },
   [KIND_OBJECT] = { in_object, "" },
-  [KIND_BOXED] = { in_boxed, "" },
-  [KIND_VARIANT] = { in_variant, "" },
-  [KIND_STRV] = { in_strv, " (a strv)" },
+  [KIND_BOXED] = { in_pointer, "" },
+  [KIND_VARIANT] = { in_pointer, "" },
+  [KIND_STRV] = { in_pointer, " (a strv)" },
   [KIND_BYTES] = { in_bytes, " (a GLib.Bytes)" },
 };
 

@@ -306,24 +306,34 @@ unsupported (Callable    *callable,
   return FALSE;
 }
 
-/* Whether argument @i of @cinfo is a callback */
+/* The callback type of argument @i of @cinfo, or NULL if it is none */
+static GIBaseInfo *
+arg_callback_type (GICallableInfo *cinfo,
+                   guint           i)
+{
+  GIArgInfo *arg = gi_callable_info_get_arg (cinfo, i);
+  GITypeInfo *type = gi_arg_info_get_type_info (arg);
+  GIBaseInfo *iface = NULL;
+
+  if (gi_type_info_get_tag (type) == GI_TYPE_TAG_INTERFACE)
+    {
+      iface = gi_type_info_get_interface (type);
+      if (!_async_runner_gi_is_callback (iface))
+        g_clear_pointer (&iface, gi_base_info_unref);
+    }
+  gi_base_info_unref (type);
+  gi_base_info_unref (arg);
+  return iface;
+}
+
 static gboolean
 arg_is_callback (GICallableInfo *cinfo,
                  guint           i)
 {
-  GIArgInfo *arg = gi_callable_info_get_arg (cinfo, i);
-  GITypeInfo *type = gi_arg_info_get_type_info (arg);
-  gboolean is_callback = FALSE;
+  GIBaseInfo *iface = arg_callback_type (cinfo, i);
+  gboolean is_callback = iface != NULL;
 
-  if (gi_type_info_get_tag (type) == GI_TYPE_TAG_INTERFACE)
-    {
-      GIBaseInfo *iface = gi_type_info_get_interface (type);
-
-      is_callback = _async_runner_gi_is_callback (iface);
-      gi_base_info_unref (iface);
-    }
-  gi_base_info_unref (type);
-  gi_base_info_unref (arg);
+  g_clear_pointer (&iface, gi_base_info_unref);
   return is_callback;
 }
 
@@ -709,18 +719,10 @@ _async_runner_by_name_is_async (GIFunctionInfo *info)
 
   for (i = 0; i < n && !found; i++)
     {
-      GIArgInfo *arg = gi_callable_info_get_arg (cinfo, i);
-      GITypeInfo *type = gi_arg_info_get_type_info (arg);
+      GIBaseInfo *iface = arg_callback_type (cinfo, i);
 
-      if (gi_type_info_get_tag (type) == GI_TYPE_TAG_INTERFACE)
-        {
-          GIBaseInfo *iface = gi_type_info_get_interface (type);
-
-          found = is_async_ready_callback (iface);
-          gi_base_info_unref (iface);
-        }
-      gi_base_info_unref (type);
-      gi_base_info_unref (arg);
+      found = iface != NULL && is_async_ready_callback (iface);
+      g_clear_pointer (&iface, gi_base_info_unref);
     }
 
   return found;

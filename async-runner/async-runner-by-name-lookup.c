@@ -377,45 +377,38 @@ find_finish (GIFunctionInfo  *async_info,
 
 /* ---- Methods ---- */
 
-/* The method @name of @type, its ancestors or its interfaces, or NULL
- * (with @error set only where a namespace is ambiguous) */
+/* The method @name of @type, its ancestors or its interfaces (those of
+ * a class that no typelib describes), or NULL (with @error set only where
+ * a namespace is ambiguous) */
 static GIFunctionInfo *
 find_method_named (GType        type,
                    const char  *name,
                    GError     **error)
 {
-  GType t;
+  g_autoptr(GArray) types = g_array_new (FALSE, FALSE, sizeof (GType));
   g_autofree GType *interfaces = NULL;
   guint n_interfaces = 0;
+  GIFunctionInfo *method = NULL;
+  GType t;
   guint i;
 
   for (t = type; t != G_TYPE_INVALID; t = g_type_parent (t))
-    {
-      GIBaseInfo *info = find_by_gtype (t, error);
-      GIFunctionInfo *method = NULL;
+    g_array_append_val (types, t);
+  interfaces = g_type_interfaces (type, &n_interfaces);
+  g_array_append_vals (types, interfaces, n_interfaces);
 
-      if (info != NULL && _async_runner_gi_is_object (info))
+  for (i = 0; i < types->len && method == NULL; i++)
+    {
+      GIBaseInfo *info = find_by_gtype (g_array_index (types, GType, i), error);
+
+      if (info != NULL && (_async_runner_gi_is_object (info) || _async_runner_gi_is_interface (info)))
         method = find_in_container (info, name, TRUE);
       g_clear_pointer (&info, gi_base_info_unref);
-      if (method != NULL || (error != NULL && *error != NULL))
-        return method;
+      if (error != NULL && *error != NULL)
+        break;
     }
 
-  /* Interfaces of a class that no typelib describes */
-  interfaces = g_type_interfaces (type, &n_interfaces);
-  for (i = 0; i < n_interfaces; i++)
-    {
-      GIBaseInfo *info = find_by_gtype (interfaces[i], error);
-      GIFunctionInfo *method = NULL;
-
-      if (info != NULL && _async_runner_gi_is_interface (info))
-        method = find_in_container (info, name, FALSE);
-      g_clear_pointer (&info, gi_base_info_unref);
-      if (method != NULL || (error != NULL && *error != NULL))
-        return method;
-    }
-
-  return NULL;
+  return method;
 }
 
 typedef struct

@@ -337,44 +337,31 @@ out_pointer (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
   g_value_set_pointer (value, arg->v_pointer);
 }
 
+/* A string, object, boxed value or variant: taken if it was transferred
+ * to us, else copied or referenced */
 static void
-out_string (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
+out_owned (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
 {
-  g_value_init (value, G_TYPE_STRING);
-  if (slot->transfer == GI_TRANSFER_EVERYTHING)
-    g_value_take_string (value, arg->v_string);
-  else
-    g_value_set_string (value, arg->v_string);
-}
+  gboolean full = slot->transfer == GI_TRANSFER_EVERYTHING;
 
-static void
-out_object (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
-{
-  g_value_init (value, slot->gtype);
-  if (slot->transfer == GI_TRANSFER_EVERYTHING)
-    g_value_take_object (value, arg->v_pointer);
-  else
-    g_value_set_object (value, arg->v_pointer);
-}
-
-static void
-out_boxed (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
-{
-  g_value_init (value, slot->gtype);
-  if (slot->transfer == GI_TRANSFER_EVERYTHING)
-    g_value_take_boxed (value, arg->v_pointer);
-  else
-    g_value_set_boxed (value, arg->v_pointer);
-}
-
-static void
-out_variant (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
-{
-  g_value_init (value, G_TYPE_VARIANT);
-  if (slot->transfer == GI_TRANSFER_EVERYTHING)
-    g_value_take_variant (value, arg->v_pointer);
-  else
-    g_value_set_variant (value, arg->v_pointer);
+  g_value_init (value, slot->kind == KIND_STRING ? G_TYPE_STRING : slot->gtype);
+  switch (slot->kind)
+    {
+    case KIND_STRING:
+      full ? g_value_take_string (value, arg->v_string) : g_value_set_string (value, arg->v_string);
+      break;
+    case KIND_OBJECT:
+      full ? g_value_take_object (value, arg->v_pointer) : g_value_set_object (value, arg->v_pointer);
+      break;
+    case KIND_BOXED:
+      full ? g_value_take_boxed (value, arg->v_pointer) : g_value_set_boxed (value, arg->v_pointer);
+      break;
+    case KIND_VARIANT:
+      full ? g_value_take_variant (value, arg->v_pointer) : g_value_set_variant (value, arg->v_pointer);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void
@@ -451,10 +438,10 @@ static const OutFunc out_kinds[N_KINDS] = {
   [KIND_ENUM] = out_enum,
   [KIND_FLAGS] = out_flags,
   [KIND_POINTER] = out_pointer,
-  [KIND_STRING] = out_string,
-  [KIND_OBJECT] = out_object,
-  [KIND_BOXED] = out_boxed,
-  [KIND_VARIANT] = out_variant,
+  [KIND_STRING] = out_owned,
+  [KIND_OBJECT] = out_owned,
+  [KIND_BOXED] = out_owned,
+  [KIND_VARIANT] = out_owned,
   [KIND_STRV] = out_strv,
   [KIND_BYTES] = out_bytes,
   [KIND_OBJECT_LIST] = out_object_list,

@@ -297,6 +297,17 @@ call_version (const char  *namespace_,
   return version;
 }
 
+/* In the parent: runs the current test in a subprocess, and says so */
+static gboolean
+ran_in_subprocess (void)
+{
+  if (g_test_subprocess ())
+    return FALSE;
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  return TRUE;
+}
+
 /* With two versions installed and neither loaded, a function needs its
  * version named; once the process has loaded libartest-1, a method of its
  * object and the function are ArTest-1.0's, never ArTest-2.0's (in a
@@ -307,12 +318,8 @@ test_version_unknown (void)
   g_autoptr(GObject) sink = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
+  if (ran_in_subprocess ())
+    return;
 
   g_assert_cmpuint (call_version ("ArTest", NULL, &error), ==, 0);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
@@ -336,12 +343,8 @@ test_version_explicit (void)
   g_autoptr(GObject) sink = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
+  if (ran_in_subprocess ())
+    return;
 
   sink = new_sink ();
   g_assert_cmpuint (call_version ("ArTest-1.0", NULL, &error), ==, 1);

@@ -300,34 +300,23 @@ out_gtype (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
   g_value_set_gtype (value, arg->v_size);
 }
 
+/* An enumeration or flags: a value of its type if registered, else an
+ * integer */
 static void
 out_enum (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
 {
-  if (G_TYPE_IS_ENUM (slot->gtype))
-    {
-      g_value_init (value, slot->gtype);
-      g_value_set_enum (value, arg->v_int32);
-    }
-  else
-    {
-      g_value_init (value, G_TYPE_INT);
-      g_value_set_int (value, arg->v_int32);
-    }
-}
+  gboolean is_enum = slot->kind == KIND_ENUM;
+  gboolean registered = is_enum ? G_TYPE_IS_ENUM (slot->gtype) : G_TYPE_IS_FLAGS (slot->gtype);
 
-static void
-out_flags (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
-{
-  if (G_TYPE_IS_FLAGS (slot->gtype))
-    {
-      g_value_init (value, slot->gtype);
-      g_value_set_flags (value, arg->v_uint32);
-    }
+  g_value_init (value, registered ? slot->gtype : is_enum ? G_TYPE_INT : G_TYPE_UINT);
+  if (registered && is_enum)
+    g_value_set_enum (value, arg->v_int32);
+  else if (registered)
+    g_value_set_flags (value, arg->v_uint32);
+  else if (is_enum)
+    g_value_set_int (value, arg->v_int32);
   else
-    {
-      g_value_init (value, G_TYPE_UINT);
-      g_value_set_uint (value, arg->v_uint32);
-    }
+    g_value_set_uint (value, arg->v_uint32);
 }
 
 static void
@@ -436,7 +425,7 @@ static const OutFunc out_kinds[N_KINDS] = {
   [KIND_UNICHAR] = out_unichar,
   [KIND_GTYPE] = out_gtype,
   [KIND_ENUM] = out_enum,
-  [KIND_FLAGS] = out_flags,
+  [KIND_FLAGS] = out_enum,
   [KIND_POINTER] = out_pointer,
   [KIND_STRING] = out_owned,
   [KIND_OBJECT] = out_owned,

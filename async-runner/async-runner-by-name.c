@@ -249,6 +249,18 @@ start_by_name (AsyncRunner         *runner,
                                             callback_data, &invocation->start_error);
 }
 
+/* The length of the array that @slot of @finish returned, from its length
+ * argument in @args; 0 if it has none */
+static gsize
+array_length (const Callable   *finish,
+              const Slot       *slot,
+              const GIArgument *args)
+{
+  if (slot->length < 0)
+    return 0;
+  return _async_runner_by_name_get_length (&args[slot->length], finish->slots[slot->length].kind);
+}
+
 /* The caller's thread: calls the finish function with @result. */
 static gboolean
 finish_by_name (const ByName  *by_name,
@@ -316,24 +328,15 @@ finish_by_name (const ByName  *by_name,
   values = g_new0 (GValue, MAX (by_name->n_out_values, 1));
 
   if (finish->ret.kind != KIND_VOID)
-    {
-      gsize length = finish->ret.length >= 0
-                       ? _async_runner_by_name_get_length (&args[finish->ret.length], finish->slots[finish->ret.length].kind)
-                       : 0;
-
-      _async_runner_by_name_convert_out (&finish->ret, &ret_arg, length, &values[n++]);
-    }
+    _async_runner_by_name_convert_out (&finish->ret, &ret_arg,
+                                       array_length (finish, &finish->ret, args),
+                                       &values[n++]);
 
   for (i = 0; i < finish->n_slots; i++)
-    {
-      const Slot *slot = &finish->slots[i];
-      gsize length;
-
-      if (slot->role != ROLE_OUT)
-        continue;
-      length = slot->length >= 0 ? _async_runner_by_name_get_length (&args[slot->length], finish->slots[slot->length].kind) : 0;
-      _async_runner_by_name_convert_out (slot, &args[i], length, &values[n++]);
-    }
+    if (finish->slots[i].role == ROLE_OUT)
+      _async_runner_by_name_convert_out (&finish->slots[i], &args[i],
+                                         array_length (finish, &finish->slots[i], args),
+                                         &values[n++]);
 
   g_assert (n == by_name->n_out_values);
 

@@ -489,7 +489,44 @@ write_in_thread (gpointer data)
   return NULL;
 }
 
-/* A call by name is named after its function in the pending calls. */
+/* The stuck-call reports of the process: warnings of the library's domain */
+static GMutex     report_lock;
+static GString   *reports;    /* protected by @report_lock */
+
+static void
+catch_report (const char     *log_domain,
+              GLogLevelFlags  log_level,
+              const char     *message,
+              gpointer        user_data)
+{
+  g_mutex_lock (&report_lock);
+  g_string_append_printf (reports, "%s\n", message);
+  g_mutex_unlock (&report_lock);
+}
+
+/* The stuck report is a warning: caught, not fatal; anything else is. */
+static gboolean
+report_not_fatal (const char     *log_domain,
+                  GLogLevelFlags  log_level,
+                  const char     *message,
+                  gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "AsyncRunner") == 0 && strstr (message, "has waited") != NULL);
+}
+
+static gboolean
+reports_name (const char *name)
+{
+  gboolean found;
+
+  g_mutex_lock (&report_lock);
+  found = strstr (reports->str, name) != NULL;
+  g_mutex_unlock (&report_lock);
+  return found;
+}
+
+/* A call by name is named after its function in the pending calls and the
+ * stuck-call report. */
 static void
 test_pending_name (void)
 {
@@ -497,8 +534,17 @@ test_pending_name (void)
   g_autoptr(GOutputStream) sink = g_object_new (late_sink_get_type (), NULL);
   WriteCall call = { runner, sink, FALSE };
   gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_S * G_USEC_PER_SEC;
-  GThread *thread = g_thread_new ("write", write_in_thread, &call);
+  const char *name = "Gio.OutputStream.write_all_async";
+  GThread *thread;
   char **pending = NULL;
+  guint handler;
+
+  reports = g_string_new (NULL);
+  g_test_log_set_fatal_handler (report_not_fatal, NULL);
+  handler = g_log_set_handler ("AsyncRunner", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL,
+                               catch_report, NULL);
+  async_runner_set_stuck_threshold (runner, 20);
+  thread = g_thread_new ("write", write_in_thread, &call);
 
   /* Listed once the caller sleeps, which it does until the write is released. */
   while ((pending = async_runner_dup_pending_calls (runner)) != NULL && pending[0] == NULL)
@@ -509,11 +555,11 @@ test_pending_name (void)
     }
   g_assert_nonnull (pending);
   g_assert_cmpstr (pending[1], ==, NULL);
-  if (strstr (pending[0], "Gio.OutputStream.write_all_async") == NULL)
+  if (strstr (pending[0], name) == NULL)
     g_error ("pending call named \"%s\"", pending[0]);
   g_strfreev (pending);
 
-  while (!late_sink_has_write ((LateSink *) sink))
+  while (!late_sink_has_write ((LateSink *) sink) || !reports_name (name))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (1000);
@@ -521,6 +567,9 @@ test_pending_name (void)
   late_sink_release ((LateSink *) sink);
   g_thread_join (thread);
   g_assert_true (call.ok);
+
+  g_log_remove_handler ("AsyncRunner", handler);
+  g_string_free (g_steal_pointer (&reports), TRUE);
 }
 
 static const TestCase tests[] = {

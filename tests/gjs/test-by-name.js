@@ -371,6 +371,36 @@ test('method-as-function', () => {
         ['Gio.File.load_contents_async is a method', 'call_method_sync']);
 });
 
+// ArTest (tests/artest/, when the build has it): JavaScript numbers, which
+// are doubles, into 64-bit, pointer-sized, float and character arguments
+// and back; a number that does not fit is refused, naming its argument.
+const haveArTest = (GLib.getenv('GI_TYPELIB_PATH') ?? '').includes('artest');
+if (haveArTest) {
+    test('numbers', () => {
+        const [i64, u64, d, f, c, size, ssize] = runner.call_function_sync('ArTest-1.0',
+            'numbers', [-(2 ** 40), 2 ** 52, 0.1, 1.5, 0x1F600, 4096, -4096], null);
+        assertEqual(i64, -(2 ** 40), 'a gint64');
+        assertEqual(u64, 2 ** 52, 'a guint64');
+        assertEqual(d, 0.1, 'a gdouble');
+        assertEqual(f, 1.5, 'a gfloat');
+        assertEqual(c, 0x1F600, 'a gunichar');
+        assertEqual(size, 4096, 'a gsize');
+        assertEqual(ssize, -4096, 'a gssize');
+        const [half] = runner.call_function_sync('ArTest-1.0', 'halve', [3], null);
+        assertEqual(half, 1.5, 'a gdouble return');
+
+        assertIOError(() => runner.call_function_sync('ArTest-1.0', 'numbers',
+            [0, 0, 0, 1e300, 65, 0, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'a gfloat out of range', ['Argument 4 (f)']);
+        assertIOError(() => runner.call_function_sync('ArTest-1.0', 'numbers',
+            [0, 0, 0, 1, 0xFFFFFFFF, 0, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'no character', ['Argument 5 (c)']);
+        assertIOError(() => runner.call_function_sync('ArTest-1.0', 'numbers',
+            [0, -1, 0, 1, 65, 0, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'a negative guint64', ['Argument 2 (u64)']);
+    });
+}
+
 const failures = tests.run();
 
 runner.shutdown();

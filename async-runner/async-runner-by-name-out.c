@@ -237,38 +237,42 @@ out_boolean (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
   g_value_set_boolean (value, arg->v_boolean);
 }
 
-static void
-out_signed (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
+static gboolean
+integer_is_signed (Kind kind)
 {
-  gint64 n;
-
-  switch (slot->kind)
-    {
-    case KIND_INT8: n = arg->v_int8; break;
-    case KIND_INT16: n = arg->v_int16; break;
-    case KIND_INT32: n = arg->v_int32; break;
-    case KIND_INT64: n = arg->v_int64; break;
-    default: g_assert_not_reached ();
-    }
-  g_value_init (value, G_TYPE_INT64);
-  g_value_set_int64 (value, n);
+  return kind == KIND_INT8 || kind == KIND_INT16 || kind == KIND_INT32 || kind == KIND_INT64;
 }
 
+/* Every integer as a gint64 or a guint64, whatever its width */
 static void
-out_unsigned (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
+out_integer (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
 {
-  guint64 n;
+  gint64 i = 0;
+  guint64 u = 0;
 
   switch (slot->kind)
     {
-    case KIND_UINT8: n = arg->v_uint8; break;
-    case KIND_UINT16: n = arg->v_uint16; break;
-    case KIND_UINT32: n = arg->v_uint32; break;
-    case KIND_UINT64: n = arg->v_uint64; break;
+    case KIND_INT8: i = arg->v_int8; break;
+    case KIND_INT16: i = arg->v_int16; break;
+    case KIND_INT32: i = arg->v_int32; break;
+    case KIND_INT64: i = arg->v_int64; break;
+    case KIND_UINT8: u = arg->v_uint8; break;
+    case KIND_UINT16: u = arg->v_uint16; break;
+    case KIND_UINT32: u = arg->v_uint32; break;
+    case KIND_UINT64: u = arg->v_uint64; break;
     default: g_assert_not_reached ();
     }
-  g_value_init (value, G_TYPE_UINT64);
-  g_value_set_uint64 (value, n);
+
+  if (integer_is_signed (slot->kind))
+    {
+      g_value_init (value, G_TYPE_INT64);
+      g_value_set_int64 (value, i);
+    }
+  else
+    {
+      g_value_init (value, G_TYPE_UINT64);
+      g_value_set_uint64 (value, u);
+    }
 }
 
 static void
@@ -412,14 +416,14 @@ out_string_list (const Slot *slot, GIArgument *arg, gsize length, GValue *value)
 
 static const OutFunc out_kinds[N_KINDS] = {
   [KIND_BOOLEAN] = out_boolean,
-  [KIND_INT8] = out_signed,
-  [KIND_UINT8] = out_unsigned,
-  [KIND_INT16] = out_signed,
-  [KIND_UINT16] = out_unsigned,
-  [KIND_INT32] = out_signed,
-  [KIND_UINT32] = out_unsigned,
-  [KIND_INT64] = out_signed,
-  [KIND_UINT64] = out_unsigned,
+  [KIND_INT8] = out_integer,
+  [KIND_UINT8] = out_integer,
+  [KIND_INT16] = out_integer,
+  [KIND_UINT16] = out_integer,
+  [KIND_INT32] = out_integer,
+  [KIND_UINT32] = out_integer,
+  [KIND_INT64] = out_integer,
+  [KIND_UINT64] = out_integer,
   [KIND_FLOAT] = out_float,
   [KIND_DOUBLE] = out_double,
   [KIND_UNICHAR] = out_unichar,

@@ -6,7 +6,7 @@ failure, one line per suite, and last: "tests: N passed, N failed, N skipped".
 Exits 1 on any failure.
 
 Usage: summarise-tests.py [--step NAME=STATUS]... [--expect KEY=MIN]...
-                          LABEL=BUILDDIR...
+                          [--allow-skip REGEX]... LABEL=BUILDDIR...
 
 A case is:
   - a TAP line of a TAP program (GTest --tap, the GJS tests): "ok",
@@ -25,6 +25,9 @@ reported for KEY, which is LABEL (every test of that build directory),
 LABEL/SUITE (one meson suite of it) or LABEL/SUITE/TEST (one test program);
 fewer counts as one failure. This is
 how a suite that vanishes (a tool not found, a file emptied) fails the run.
+--allow-skip REGEX: a skipped case whose "LABEL TEST CASE" REGEX matches
+(re.search) is expected on this stack; every other skip also counts as
+one failure, so that a case that stops running fails the run.
 
 A build directory that left no log counts as one failure.
 """
@@ -62,7 +65,8 @@ class Counts:
 
 
 class Summary:
-    def __init__(self):
+    def __init__(self, allowed_skips=()):
+        self.allowed_skips = [re.compile(r) for r in allowed_skips]
         self.total = Counts()
         self.programs = {}  # "LABEL/SUITE/PROGRAM" -> Counts
         self.skips = []  # lines
@@ -78,6 +82,8 @@ class Summary:
                 counts.failed += 1
         if result == "skip":
             self.skips.append(f"skipped: {what}: {reason or 'no reason given'}")
+            if not any(r.search(what) for r in self.allowed_skips):
+                self.failure(f"{what}: skipped, and no --allow-skip expects it")
         elif result == "fail":
             self.failures.append(f"failed: {what}{': ' + reason if reason else ''}")
 
@@ -205,10 +211,16 @@ def summarise_log(summary, label, path, tests):
 
 
 def main(argv):
-    steps, expects, dirs = [], [], []
+    steps, expects, allowed_skips, dirs = [], [], [], []
     args = iter(argv)
     for arg in args:
-        if arg in ("--step", "--expect"):
+        if arg == "--allow-skip":
+            value = next(args, None)
+            if value is None:
+                print(f"summarise-tests.py: {arg} needs a REGEX", file=sys.stderr)
+                return 2
+            allowed_skips.append(value)
+        elif arg in ("--step", "--expect"):
             value = next(args, None)
             if value is None or "=" not in value:
                 print(f"summarise-tests.py: {arg} needs NAME=VALUE", file=sys.stderr)
@@ -220,7 +232,7 @@ def main(argv):
             print(f"summarise-tests.py: LABEL=BUILDDIR expected, not '{arg}'", file=sys.stderr)
             return 2
 
-    summary = Summary()
+    summary = Summary(allowed_skips)
     for label, builddir in dirs:
         # Test setups (--setup valgrind) write testlog-SETUP.json.
         paths = sorted(glob.glob(f"{builddir}/meson-logs/testlog*.json"))

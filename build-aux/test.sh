@@ -78,6 +78,18 @@ expected_cases_for () {
   if $usr_local; then echo usr-local=4; fi
 }
 
+# The skips a stack may report, one extended regex a line matched against
+# "LABEL TEST CASE" (as the summary prints them). Each is stated in the
+# README's stack table as not covered there; any other skip fails the run.
+allowed_skips_for () {
+  case $(async_runner_release) in
+    bookworm)
+      echo '^test python-coroutines test_coroutines::test_run_async_with_awaitable_gio_methods$'
+      echo '^test python-threadstate test_threadstate::test_sub_interpreter_is_refused$'
+      ;;
+  esac
+}
+
 # step NAME CMD...: runs CMD as the step NAME of this stack's run. Its exit
 # status is recorded for the verdict whatever the caller does with the one
 # step returns (it returns CMD's), so a step is one line that cannot lose
@@ -98,7 +110,7 @@ step () {
 # $logs (LABEL=BUILDDIR) and checks expected_cases_for.
 run_host () {
   local builddir=${BUILDDIR:-$srcdir/_build-test}
-  local logs=() step_statuses=() expected=() key
+  local logs=() step_statuses=() expected=() key skip
   # A failed step must not end the run: step records it. (run_host runs in
   # a subshell, so this stays inside.)
   set +e
@@ -110,7 +122,7 @@ run_host () {
   logs+=("test=$builddir")
   step configure meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true &&
     step build ninja -C "$builddir" &&
-    step test meson test -C "$builddir" --print-errorlogs
+    step test env ASYNC_RUNNER_STRESS_EXIT=30 meson test -C "$builddir" --print-errorlogs
 
   logs+=("installed=$builddir-installed/build")
   step installed "$srcdir/build-aux/test-installed.sh" "$srcdir" "$builddir-installed"
@@ -132,6 +144,7 @@ run_host () {
 
   stage "summary: $(describe_stack)"
   for key in $(expected_cases_for); do expected+=(--expect "$key"); done
+  while IFS= read -r skip; do expected+=(--allow-skip "$skip"); done < <(allowed_skips_for)
   /usr/bin/python3 "$srcdir/build-aux/summarise-tests.py" \
     "${step_statuses[@]}" "${expected[@]}" "${logs[@]}"
 }

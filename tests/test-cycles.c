@@ -197,9 +197,120 @@ test_cycle_shutdown_while_serving (void)
   g_object_unref (cs.b);
 }
 
+typedef struct
+{
+  AsyncRunner  *a;
+  AsyncRunner  *b;
+  GCancellable *a_to_b_cancellable;   /* one of the two is cancelled */
+  GCancellable *b_to_a_cancellable;
+  Flag          b_calling_a;          /* B's function is about to call A */
+  GError       *a_to_b_error;
+  GValue        b_to_a_value;
+  GError       *b_to_a_error;
+} CycleCancel;
+
+static gboolean
+b_calls_a_cancellable (AsyncRunner *runner,
+                       GTask       *task,
+                       gpointer     user_data)
+{
+  CycleCancel *cc = user_data;
+
+  flag_set (&cc->b_calling_a);
+  async_runner_run_sync (cc->a, return_int, GINT_TO_POINTER (3), cc->b_to_a_cancellable,
+                         &cc->b_to_a_value, &cc->b_to_a_error);
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static gboolean
+a_calls_b_cancellable (AsyncRunner *runner,
+                       GTask       *task,
+                       gpointer     user_data)
+{
+  CycleCancel *cc = user_data;
+
+  async_runner_run_sync (cc->b, b_calls_a_cancellable, cc, cc->a_to_b_cancellable,
+                         NULL, &cc->a_to_b_error);
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static gpointer
+cancel_when_b_calls_a (gpointer data)
+{
+  CycleCancel *cc = data;
+
+  flag_wait (&cc->b_calling_a);
+  g_cancellable_cancel (cc->a_to_b_cancellable != NULL ? cc->a_to_b_cancellable
+                                                       : cc->b_to_a_cancellable);
+  return NULL;
+}
+
+/* A->B->A, no timeout anywhere: cancelling the call to B (@cancel_a_to_b)
+ * or the call to A ends the cycle, as a timeout does. */
+static void
+run_cycle_cancelled (gboolean     cancel_a_to_b,
+                     CycleCancel *cc)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GThread *canceller;
+
+  memset (cc, 0, sizeof *cc);
+  cc->a = async_runner_new ();
+  cc->b = async_runner_new ();
+  if (cancel_a_to_b)
+    cc->a_to_b_cancellable = cancellable;
+  else
+    cc->b_to_a_cancellable = cancellable;
+  flag_init (&cc->b_calling_a);
+
+  /* Without the cancellation the cycle would never end (the watchdog's). */
+  canceller = g_thread_new ("canceller", cancel_when_b_calls_a, cc);
+  g_assert_true (async_runner_run_sync (cc->a, a_calls_b_cancellable, cc, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_thread_join (canceller);
+
+  flag_clear (&cc->b_calling_a);
+  g_object_unref (cc->a);
+  g_object_unref (cc->b);
+}
+
+/* A->B->A: cancelling A's call to B ends the cycle, and B's call to A completes. */
+static void
+test_cycle_cancel_on_b (void)
+{
+  CycleCancel cc;
+
+  run_cycle_cancelled (TRUE, &cc);
+  g_assert_error (cc.a_to_b_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_no_error (cc.b_to_a_error);
+  g_assert_cmpint (g_value_get_int (&cc.b_to_a_value), ==, 3);
+  g_value_unset (&cc.b_to_a_value);
+  g_clear_error (&cc.a_to_b_error);
+}
+
+/* A->B->A: cancelling B's call to A ends the cycle, and A's call to B completes. */
+static void
+test_cycle_cancel_on_a (void)
+{
+  CycleCancel cc;
+
+  run_cycle_cancelled (FALSE, &cc);
+  g_assert_error (cc.b_to_a_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_no_error (cc.a_to_b_error);
+  /* A failed call's value: the boolean FALSE, as documented. */
+  g_assert_true (G_VALUE_HOLDS_BOOLEAN (&cc.b_to_a_value));
+  g_assert_false (g_value_get_boolean (&cc.b_to_a_value));
+  g_clear_error (&cc.b_to_a_error);
+}
+
 static const TestCase tests[] = {
   { "/cycle/timeout-on-b", test_cycle_timeout_on_b },
   { "/cycle/timeout-on-a", test_cycle_timeout_on_a },
+  { "/cycle/cancel-on-b", test_cycle_cancel_on_b },
+  { "/cycle/cancel-on-a", test_cycle_cancel_on_a },
   { "/cycle/shutdown-while-serving", test_cycle_shutdown_while_serving },
 };
 

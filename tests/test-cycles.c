@@ -119,60 +119,60 @@ run_cycle (guint        a_timeout_ms,
   g_object_unref (c->b);
 }
 
+/* Runs the cycle: the call to B (@to_b_ends) or the call to A fails with
+ * @code, and the other one completes, so that both functions return. */
+static void
+check_cycle_ends (guint        a_timeout_ms,
+                  guint        b_timeout_ms,
+                  CancelWhich  cancel,
+                  gboolean     to_b_ends,
+                  gint         code)
+{
+  Cycle c;
+  GError *ended;
+  GError *completed;
+
+  run_cycle (a_timeout_ms, b_timeout_ms, cancel, &c);
+  ended = to_b_ends ? c.a_to_b_error : c.b_to_a_error;
+  completed = to_b_ends ? c.b_to_a_error : c.a_to_b_error;
+  g_assert_error (ended, G_IO_ERROR, code);
+  g_assert_no_error (completed);
+  g_assert_cmpint (c.b_to_a_value, ==, to_b_ends ? 3 : -1);
+  g_clear_error (&c.a_to_b_error);
+  g_clear_error (&c.b_to_a_error);
+}
+
 /* A->B->A: a timeout on the calls to B alone ends the cycle. */
 static void
 test_cycle_timeout_on_b (void)
 {
-  Cycle c;
-
-  /* A→B→A: a timeout on the calls to B alone ends the cycle. A's call to B
-   * times out; while A's thread waits for B's function to return, it serves
-   * A's own calls, so B's call to A completes and B's function returns. */
-  run_cycle (0, 100, CANCEL_NONE, &c);
-  g_assert_error (c.a_to_b_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_assert_no_error (c.b_to_a_error);
-  g_assert_cmpint (c.b_to_a_value, ==, 3);
-  g_clear_error (&c.a_to_b_error);
+  /* A's call to B times out; while A's thread waits for B's function to
+   * return, it serves A's own calls, so B's call to A completes and B's
+   * function returns. */
+  check_cycle_ends (0, 100, CANCEL_NONE, TRUE, G_IO_ERROR_TIMED_OUT);
 }
 
 /* A->B->A: a timeout on the calls to A alone ends the cycle. */
 static void
 test_cycle_timeout_on_a (void)
 {
-  Cycle c;
-
-  /* A→B→A: a timeout on the calls to A alone ends the cycle too: B's call
-   * to A times out, B's function returns and A's call to B completes. */
-  run_cycle (100, 0, CANCEL_NONE, &c);
-  g_assert_error (c.b_to_a_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_assert_no_error (c.a_to_b_error);
-  g_clear_error (&c.b_to_a_error);
+  /* B's call to A times out, B's function returns and A's call to B
+   * completes. */
+  check_cycle_ends (100, 0, CANCEL_NONE, FALSE, G_IO_ERROR_TIMED_OUT);
 }
 
 /* A->B->A: cancelling A's call to B ends the cycle, as its timeout does. */
 static void
 test_cycle_cancel_on_b (void)
 {
-  Cycle c;
-
-  run_cycle (0, 0, CANCEL_A_TO_B, &c);
-  g_assert_error (c.a_to_b_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_no_error (c.b_to_a_error);
-  g_assert_cmpint (c.b_to_a_value, ==, 3);
-  g_clear_error (&c.a_to_b_error);
+  check_cycle_ends (0, 0, CANCEL_A_TO_B, TRUE, G_IO_ERROR_CANCELLED);
 }
 
 /* A->B->A: cancelling B's call to A ends the cycle, as its timeout does. */
 static void
 test_cycle_cancel_on_a (void)
 {
-  Cycle c;
-
-  run_cycle (0, 0, CANCEL_B_TO_A, &c);
-  g_assert_error (c.b_to_a_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_no_error (c.a_to_b_error);
-  g_assert_cmpint (c.b_to_a_value, ==, -1);
-  g_clear_error (&c.b_to_a_error);
+  check_cycle_ends (0, 0, CANCEL_B_TO_A, FALSE, G_IO_ERROR_CANCELLED);
 }
 
 typedef struct

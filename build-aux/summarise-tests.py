@@ -157,16 +157,18 @@ def split_name(full):
 
 
 def tests_of(builddir):
-    """Test name -> (its first suite, its protocol), from meson's
-    introspection data."""
+    """Test name -> [(its first suite, its protocol)...] (two suites may
+    have tests of the same name), from meson's introspection data."""
     try:
         with open(os.path.join(builddir, "meson-info", "intro-tests.json")) as f:
             tests = json.load(f)
     except (OSError, ValueError):
         return {}
-    return {t["name"]: (t["suite"][0].split(":", 1)[-1] if t["suite"] else "",
-                        t.get("protocol", "exitcode"))
-            for t in tests}
+    found = {}
+    for t in tests:
+        suite = t["suite"][0].split(":", 1)[-1] if t["suite"] else ""
+        found.setdefault(t["name"], []).append((suite, t.get("protocol", "exitcode")))
+    return found
 
 
 def summarise_log(summary, label, path, tests):
@@ -174,11 +176,14 @@ def summarise_log(summary, label, path, tests):
         for line in log:
             record = json.loads(line)
             suite, name = split_name(record["name"])
-            suite = suite or tests.get(name, ("", ""))[0]
+            candidates = tests.get(name, [])
+            registered = next((c for c in candidates if c[0] == suite),
+                              candidates[0] if candidates else ("", None))
+            suite = suite or registered[0]
             stdout = record.get("stdout") or ""
             # The protocol as registered; TAP output tells if meson is too
             # old to say.
-            protocol = tests.get(name, ("", None))[1]
+            protocol = registered[1]
             if protocol is None:
                 protocol = "tap" if any(TAP_PLAN.match(l) or TAP_RESULT.match(l)
                                         for l in stdout.splitlines()) else "exitcode"

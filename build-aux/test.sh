@@ -71,7 +71,7 @@ run_host () {
 
   stage "build (werror, docs)"
   rm -rf "$builddir" "$builddir"-*
-  meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true || return 1
+  meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=enabled || return 1
   ninja -C "$builddir" || return 1
 
   stage "meson test: every suite"
@@ -86,6 +86,12 @@ run_host () {
     stage "installed into /usr/local: C, Python, GJS and Vala with only what README.md says"
     "$srcdir/build-aux/test-installed.sh" --usr-local "$srcdir" "$builddir-usr-local" || status=1
     logs+=("$builddir-usr-local/build")
+  fi
+
+  # On this machine only (the chroots have no npm registry client).
+  if [ -z "${ASYNC_RUNNER_IN_CHROOT:-}" ]; then
+    stage "TypeScript: the GJS example checked against ts-for-gir's definitions"
+    "$srcdir/build-aux/check-typescript.sh" "$srcdir" "$builddir" "$builddir-typescript" || status=1
   fi
 
   stage "meson subproject: a parent project, shared and static"
@@ -134,7 +140,7 @@ run_chroot () {
       # trixie also proves the /usr/local install of README.md.
       local extra=()
       [ "$name" = trixie ] && extra=(--usr-local)
-      stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test \
+      stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test ASYNC_RUNNER_IN_CHROOT=1 \
         /src/build-aux/test.sh --stack host "${extra[@]}" || status=$?
     fi
   fi

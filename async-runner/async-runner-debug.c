@@ -64,10 +64,17 @@ _async_runner_debug_init (void)
           const char *option = g_strstrip (options[i]);
           guint64 ms;
 
-          if (g_str_has_prefix (option, "stuck=") &&
-              g_ascii_string_to_unsigned (option + strlen ("stuck="), 10, 0, G_MAXUINT,
-                                          &ms, NULL))
-            default_stuck_ms = (guint) ms;
+          if (g_str_has_prefix (option, "stuck="))
+            {
+              /* Not an unknown option, but a bad value: say what is accepted. */
+              if (g_ascii_string_to_unsigned (option + strlen ("stuck="), 10, 0, G_MAXUINT,
+                                              &ms, NULL))
+                default_stuck_ms = (guint) ms;
+              else
+                g_warning ("ASYNC_RUNNER_DEBUG: '%s' is not a whole number of milliseconds "
+                           "from 0 (no report) to %u; the stuck threshold stays %u ms",
+                           option, G_MAXUINT, default_stuck_ms);
+            }
 #if HAVE_SYSPROF
           else if (g_str_has_prefix (option, "capture=") && capture == NULL)
             {

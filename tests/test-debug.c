@@ -490,6 +490,40 @@ test_pending_calls (void)
   g_assert_cmpuint (g_strv_length (after), ==, 0);
 }
 
+/* The child of /debug/bad-stuck-value whose path ends with VALUE runs
+ * with ASYNC_RUNNER_DEBUG=stuck=VALUE (set by main()). */
+#define BAD_STUCK_CHILD "/debug/bad-stuck-value/subprocess/"
+
+static void
+bad_stuck_child (void)
+{
+  const char *option = g_getenv ("ASYNC_RUNNER_DEBUG");
+  g_autofree char *pattern = g_strdup_printf ("*'%s' is not a whole number of milliseconds "
+                                              "from 0 (no report) to %u*", option, G_MAXUINT);
+  g_autoptr(AsyncRunner) runner = NULL;
+
+  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_WARNING, pattern);
+  runner = async_runner_new ();
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (async_runner_get_stuck_threshold (runner), ==, 10000);
+}
+
+/* A bad stuck= value: a warning naming the accepted range (not "unknown option"), the default kept. */
+static void
+test_bad_stuck_value (void)
+{
+  const char *values[] = { "abc", "-1", "4294967296" };
+
+  /* Each in a process of its own, which reads the variable once. */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *path = g_strconcat (BAD_STUCK_CHILD, values[i], NULL);
+
+      g_test_trap_subprocess (path, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+    }
+}
+
 static const TestCase tests[] = {
   { "/debug/per-call-timeout", test_per_call_timeout },
   { "/debug/debug-messages", test_debug_messages },
@@ -498,6 +532,10 @@ static const TestCase tests[] = {
   { "/debug/stuck-blocking-function", test_stuck_blocking_function },
   { "/debug/stuck-threshold-property", test_stuck_threshold_property },
   { "/debug/pending-calls", test_pending_calls },
+  { "/debug/bad-stuck-value", test_bad_stuck_value },
+  { BAD_STUCK_CHILD "abc", bad_stuck_child },
+  { BAD_STUCK_CHILD "-1", bad_stuck_child },
+  { BAD_STUCK_CHILD "4294967296", bad_stuck_child },
 };
 
 int
@@ -507,6 +545,13 @@ main (int    argc,
   /* Before the first runner exists: the library looks once. */
   g_setenv ("G_MESSAGES_DEBUG", "AsyncRunner", TRUE);
   g_setenv ("ASYNC_RUNNER_DEBUG", "stuck=1234", TRUE);
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], BAD_STUCK_CHILD))
+      {
+        g_autofree char *option = g_strconcat ("stuck=", argv[i] + strlen (BAD_STUCK_CHILD), NULL);
+
+        g_setenv ("ASYNC_RUNNER_DEBUG", option, TRUE);
+      }
   g_test_init (&argc, &argv, NULL);
 
   debug_messages = g_ptr_array_new_with_free_func (g_free);

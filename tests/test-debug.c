@@ -354,10 +354,11 @@ test_stuck_idle_add (void)
 
   /* The g_idle_add trap: runner code adds an idle to the global default
    * context, which the blocked caller owns (as a main thread running its
-   * loop does) or nobody iterates. The report says which, with the fix. */
-  const char *owned[] = { "Call idle trap,", "g_idle_add()", "owned by this thread",
+   * loop does) or does not. The report says which, with the fix. */
+  const char *owned[] = { "Call idle trap,", "g_idle_add()", "owns the global default main context",
                           "g_main_context_invoke", NULL };
-  const char *unowned[] = { "Call idle trap,", "g_idle_add()", "which no thread iterates", NULL };
+  const char *unowned[] = { "Call idle trap,", "g_idle_add()", "only if some thread iterates it",
+                            NULL };
   Watch watch = { owned, NULL, NULL };
   Caller caller = { runner, "idle trap", TRUE, func_idle_add };
   g_autoptr(GError) error = NULL;
@@ -389,6 +390,105 @@ test_stuck_idle_add (void)
   g_test_message ("%s", report);
   end_caller (&caller, thread);
   flush_default_context ();
+}
+
+/* A source on the global default context that records where its prepare() ran. */
+typedef struct
+{
+  GSource    source;
+  GMutex     lock;
+  GPtrArray *threads;   /* protected by @lock: one per prepare() */
+} WatchSource;
+
+static gboolean
+watch_prepare (GSource *source,
+               gint    *timeout)
+{
+  WatchSource *watch = (WatchSource *) source;
+
+  g_mutex_lock (&watch->lock);
+  g_ptr_array_add (watch->threads, g_thread_self ());
+  g_mutex_unlock (&watch->lock);
+  *timeout = -1;
+
+  return FALSE;
+}
+
+static void
+watch_finalize (GSource *source)
+{
+  WatchSource *watch = (WatchSource *) source;
+
+  g_ptr_array_unref (watch->threads);
+  g_mutex_clear (&watch->lock);
+}
+
+static GSourceFuncs watch_funcs = { watch_prepare, NULL, NULL, watch_finalize, NULL, NULL };
+
+static gpointer
+idle_trap_thread (gpointer data)
+{
+  Caller *caller = data;
+
+  caller->data = g_thread_self ();
+  caller_thread (caller);
+
+  return NULL;
+}
+
+/* The report runs nobody's prepare() on the blocked caller's thread, owner of the global context or not. */
+static void
+test_stuck_report_runs_no_prepare (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  GMainContext *global = g_main_context_default ();
+  const char *unowned[] = { "Call unowned,", "g_idle_add()", NULL };
+  const char *owned[] = { "Call owned,", "g_idle_add()", NULL };
+  Caller caller = { runner, "unowned", TRUE, func_hold };
+  Watch watch = { owned, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+  WatchSource *source;
+  GThread *thread;
+
+  /* A GTK or X11 source's prepare() runs only on the thread that iterates
+   * its context: the report must never run it on the blocked caller's. */
+  source = (WatchSource *) g_source_new (&watch_funcs, sizeof (WatchSource));
+  g_mutex_init (&source->lock);
+  source->threads = g_ptr_array_new ();
+  g_source_attach (&source->source, global);
+  async_runner_set_stuck_threshold (runner, 50);
+
+  /* A caller that does not own the global default context. */
+  clear_reports ();
+  caller.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("stuck-caller", idle_trap_thread, &caller);
+  report = wait_for_report (unowned);
+  end_caller (&caller, thread);
+
+  /* A caller that owns it, as a main thread running its loop does. */
+  g_assert_true (g_main_context_acquire (global));
+  clear_reports ();
+  watch.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("report-watcher", cancel_on_report, &watch);
+  g_assert_false (async_runner_run_sync_full (runner, "owned", 0, func_hold, NULL,
+                                              watch.cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_thread_join (thread);
+  g_free (watch.report);
+  g_object_unref (watch.cancellable);
+  g_main_context_release (global);
+
+  g_mutex_lock (&source->lock);
+  for (guint i = 0; i < source->threads->len; i++)
+    {
+      g_assert_true (g_ptr_array_index (source->threads, i) != caller.data);
+      g_assert_true (g_ptr_array_index (source->threads, i) != g_thread_self ());
+    }
+  g_mutex_unlock (&source->lock);
+  g_source_destroy (&source->source);
+  g_source_unref (&source->source);
+  assert_holds_released ();
 }
 
 /* A blocking function: its call is "still running", a call behind it "busy". */
@@ -530,6 +630,7 @@ static const TestCase tests[] = {
   { "/debug/stuck-started-nothing", test_stuck_started_nothing },
   { "/debug/stuck-idle-add", test_stuck_idle_add },
   { "/debug/stuck-blocking-function", test_stuck_blocking_function },
+  { "/debug/stuck-report-runs-no-prepare", test_stuck_report_runs_no_prepare },
   { "/debug/stuck-threshold-property", test_stuck_threshold_property },
   { "/debug/pending-calls", test_pending_calls },
   { "/debug/bad-stuck-value", test_bad_stuck_value },

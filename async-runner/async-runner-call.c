@@ -63,7 +63,6 @@
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-park-private.h"
-#include "async-runner-task-private.h"
 
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
  * out) until it is pruned, once it has doubled since the last pruning. */
@@ -348,12 +347,14 @@ finish_from_task (AsyncRunnerCall *call,
   if (!_async_runner_call_claim (call))
     return;
 
-  /* g_task_propagate_value() refuses a result that was not returned with
-   * g_task_return_value() with a critical: ask first. */
+  /* GTask offers no way to ask what a task was completed with: a task
+   * completed other than with g_task_return_value() makes
+   * g_task_propagate_value() fail with GLib's own critical (the documented
+   * misuse), and keeps its result, which the task frees with its own
+   * destroy function when finalized. */
   if (g_task_had_error (task))
     g_task_propagate_boolean (task, &call->error);
-  else if (call->want_value &&
-           _async_runner_task_get_result_kind (task) != ASYNC_RUNNER_TASK_RESULT_OTHER)
+  else if (call->want_value)
     g_task_propagate_value (task, &call->value, &call->error);
 
   /* Never return nothing. */

@@ -594,9 +594,16 @@ async_runner_check_not_forked (AsyncRunner  *self,
  * If @func returns %FALSE (whether or not it completed the task first),
  * or drops the task without completing it, the call fails with
  * %G_IO_ERROR_FAILED. A task completed with g_task_run_in_thread_sync()
- * counts as completed. With @value non-%NULL, a task completed other than
- * with g_task_return_value() fails the call with
- * %G_IO_ERROR_INVALID_DATA.
+ * counts as completed.
+ *
+ * With @value non-%NULL, completing the task other than with
+ * g_task_return_value() or an error (with g_task_return_boolean(),
+ * g_task_return_int() or g_task_return_pointer()) is a programmer error:
+ * GTask offers no way to ask what a task holds, so GLib reports it with
+ * its own critical from g_task_propagate_value() on the runner thread,
+ * and the call fails with %G_IO_ERROR_INVALID_DATA. What the task was
+ * completed with stays the task's, freed once by its own destroy function
+ * when the task is finalized.
  *
  * Cancelling @cancellable, from any thread, makes the call return
  * %G_IO_ERROR_CANCELLED at once even if the operation ignores it (if

@@ -296,7 +296,6 @@ async_runner_class_init (AsyncRunnerClass *klass)
   pthread_atfork (before_fork, after_fork_in_parent, after_fork_in_child);
 #endif
 
-  _async_runner_binding_init ();
   _async_runner_debug_init ();
 }
 

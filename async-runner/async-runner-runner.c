@@ -622,7 +622,12 @@ async_runner_check_not_forked (AsyncRunner  *self,
  *
  * GJS cannot run JavaScript on another thread (GJS 1.81.90 and later crash
  * when asked to): a JavaScript @func is refused with
- * %G_IO_ERROR_NOT_SUPPORTED before anything runs.
+ * %G_IO_ERROR_NOT_SUPPORTED before anything runs, however and whenever GJS
+ * was loaded (a program may embed it after this library). A JavaScript
+ * function is told from C by where it lies: a binding's function is a
+ * libffi closure, in no loaded object; so a C function in an anonymous
+ * executable mapping (JIT-generated code) is refused too while a GJS
+ * context exists.
  *
  * This function is thread-safe.
  *
@@ -727,8 +732,10 @@ async_runner_run_sync_full (AsyncRunner      *self,
  * if the operation called back before @start returned.
  * Cancellation, the [property@AsyncRunner.Runner:timeout] and shutdown end
  * the call as with [method@AsyncRunner.Runner.run_sync], cancelling the
- * cancellable that @start passed to the operation. A JavaScript @start is
- * refused with %G_IO_ERROR_NOT_SUPPORTED, as with run_sync().
+ * cancellable that @start passed to the operation. GJS does not pass a
+ * JavaScript function as @start (it throws its own error: a callback that
+ * takes a callback is not supported); one that reached this function would
+ * be refused with %G_IO_ERROR_NOT_SUPPORTED, as with run_sync().
  *
  * A binding may lose @callback_data on its way back (PyGObject 3.50 and
  * later do, with GLib 2.80's GIR): the callback still ends its own call,

@@ -368,8 +368,9 @@ append_idle_runner_causes (GString *report)
                      "thread's own context instead.");
   else
     g_string_append (report,
-                     " Note that g_idle_add() and g_timeout_add() attach to the "
-                     "global default context, not the runner's, where they run "
+                     " Note that g_idle_add() and g_timeout_add() (Vala: "
+                     "Idle.add()) attach to the global default context, not the "
+                     "runner's, where they run "
                      "only if some thread iterates it: in runner code use "
                      "g_main_context_invoke (g_main_context_get_thread_default "
                      "(), ...).");

@@ -151,6 +151,13 @@ typedef struct
                                                      const char *version,
                                                      int flags,
                                                      GError **error);
+  gboolean       (*repository_is_registered)        (GIRepository *repository,
+                                                     const char *namespace_,
+                                                     const char *version);
+  const char    *(*repository_get_version)          (GIRepository *repository,
+                                                     const char *namespace_);
+  gpointer         repository_enumerate_versions;    /* differ: see async-runner-gi.c */
+  gpointer         repository_get_shared_library;
   GIBaseInfo    *(*repository_find_by_gtype)        (GIRepository *repository,
                                                      GType gtype);
   GIBaseInfo    *(*repository_find_by_name)         (GIRepository *repository,
@@ -213,6 +220,10 @@ int         _async_runner_gi_arg_closure  (GIArgInfo          *info);
 int         _async_runner_gi_arg_destroy  (GIArgInfo          *info);
 int         _async_runner_gi_array_length (GITypeInfo         *info);
 
+char      **_async_runner_gi_enumerate_versions (const char   *namespace_);
+gboolean    _async_runner_gi_version_is_loaded  (const char   *namespace_,
+                                                 const char   *version);
+
 #define _async_runner_gi_get_repository()  (_async_runner_gi->repository)
 
 /* The girepository-2.0 names of the functions in the table */
@@ -221,6 +232,8 @@ int         _async_runner_gi_array_length (GITypeInfo         *info);
 #define gi_base_info_get_namespace          (_async_runner_gi->base_info_get_namespace)
 #define gi_base_info_get_container          (_async_runner_gi->base_info_get_container)
 #define gi_repository_require               (_async_runner_gi->repository_require)
+#define gi_repository_is_registered         (_async_runner_gi->repository_is_registered)
+#define gi_repository_get_version           (_async_runner_gi->repository_get_version)
 #define gi_repository_find_by_gtype         (_async_runner_gi->repository_find_by_gtype)
 #define gi_repository_find_by_name          (_async_runner_gi->repository_find_by_name)
 #define gi_object_info_find_method          (_async_runner_gi->object_info_find_method)

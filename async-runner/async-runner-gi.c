@@ -8,6 +8,7 @@
 #if ASYNC_RUNNER_BY_NAME
 
 #include <dlfcn.h>
+#include <string.h>
 
 #include "async-runner-gi-private.h"
 
@@ -17,6 +18,10 @@
 const AsyncRunnerGI *_async_runner_gi;
 
 static AsyncRunnerGI gi;
+
+/* A new, empty repository: 2.0's constructor, or 1.0's GType */
+static GIRepository *(*repository_new) (void);
+static GType         (*repository_get_type) (void);
 
 typedef struct
 {
@@ -35,6 +40,12 @@ static const Symbol symbols[] = {
   SYMBOL (base_info_get_namespace, "g_base_info_get_namespace", "gi_base_info_get_namespace"),
   SYMBOL (base_info_get_container, "g_base_info_get_container", "gi_base_info_get_container"),
   SYMBOL (repository_require, "g_irepository_require", "gi_repository_require"),
+  SYMBOL (repository_is_registered, "g_irepository_is_registered", "gi_repository_is_registered"),
+  SYMBOL (repository_get_version, "g_irepository_get_version", "gi_repository_get_version"),
+  SYMBOL (repository_enumerate_versions, "g_irepository_enumerate_versions",
+          "gi_repository_enumerate_versions"),
+  SYMBOL (repository_get_shared_library, "g_irepository_get_shared_library",
+          "gi_repository_get_shared_libraries"),
   SYMBOL (repository_find_by_gtype, "g_irepository_find_by_gtype", "gi_repository_find_by_gtype"),
   SYMBOL (repository_find_by_name, "g_irepository_find_by_name", "gi_repository_find_by_name"),
   SYMBOL (object_info_find_method_using_interfaces, "g_object_info_find_method_using_interfaces",
@@ -202,12 +213,13 @@ _async_runner_gi_load (GError **error)
       return FALSE;
     }
 
+  repository_new = (GIRepository *(*) (void)) dlsym (handle, "gi_repository_new");
+  repository_get_type = (GType (*) (void)) dlsym (handle, "g_irepository_get_type");
+
   if (gi.api == 2)
     {
       /* The library's own: girepository-2.0 has no shared default before
        * GLib 2.86, and sharing a binding's would race with it. */
-      GIRepository *(*repository_new) (void) = (GIRepository *(*) (void)) dlsym (handle, "gi_repository_new");
-
       gi.repository = repository_new != NULL ? repository_new () : NULL;
     }
   else
@@ -277,6 +289,121 @@ int
 _async_runner_gi_array_length (GITypeInfo *info)
 {
   return get_index (gi.type_info_get_array_length, info);
+}
+
+/* g_ptr_array_sort() passes pointers to the elements */
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Under the look-up's lock: the versions of @namespace_ installed, sorted,
+ * NULL-terminated (empty when there is none). */
+char **
+_async_runner_gi_enumerate_versions (const char *namespace_)
+{
+  GPtrArray *versions = g_ptr_array_new ();
+
+  if (gi.api == 1)
+    {
+      GList *list = ((GList *(*) (GIRepository *, const char *)) gi.repository_enumerate_versions)
+                      (gi.repository, namespace_);
+      GList *l;
+
+      for (l = list; l != NULL; l = l->next)
+        g_ptr_array_add (versions, l->data);
+      g_list_free (list);
+    }
+  else
+    {
+      char **strv = ((char **(*) (GIRepository *, const char *, size_t *)) gi.repository_enumerate_versions)
+                      (gi.repository, namespace_, NULL);
+      gsize i;
+
+      for (i = 0; strv != NULL && strv[i] != NULL; i++)
+        g_ptr_array_add (versions, strv[i]);
+      g_free (strv);
+    }
+
+  g_ptr_array_sort (versions, compare_strings);
+  g_ptr_array_add (versions, NULL);
+  return (char **) g_ptr_array_free (versions, FALSE);
+}
+
+/* Whether every shared library of @repository's @namespace_ is loaded */
+static gboolean
+libraries_loaded (GIRepository *repository,
+                  const char   *namespace_)
+{
+  g_auto(GStrv) libraries = NULL;
+  gsize i;
+
+  if (gi.api == 1)
+    {
+      const char *list = ((const char *(*) (GIRepository *, const char *)) gi.repository_get_shared_library)
+                           (repository, namespace_);
+
+      libraries = list != NULL ? g_strsplit (list, ",", -1) : g_new0 (char *, 1);
+    }
+  else
+    {
+      const char *const *list =
+        ((const char *const *(*) (GIRepository *, const char *, size_t *)) gi.repository_get_shared_library)
+          (repository, namespace_, NULL);
+
+      libraries = g_strdupv ((char **) list);
+      if (libraries == NULL)
+        libraries = g_new0 (char *, 1);
+    }
+
+  for (i = 0; libraries[i] != NULL; i++)
+    {
+      void *handle = dlopen (libraries[i], RTLD_LAZY | RTLD_NOLOAD);
+
+      if (handle == NULL)
+        return FALSE;
+      dlclose (handle);
+    }
+
+  return TRUE;
+}
+
+/* Under the look-up's lock: whether the shared libraries of @namespace_ at
+ * @version are loaded in the process, told from a repository of its own
+ * so that nothing is loaded into the real one (nor any library: lazily).
+ * Those repositories are kept for good, one per version asked about:
+ * libgirepository-1.0 does not free a repository's typelibs. */
+gboolean
+_async_runner_gi_version_is_loaded (const char *namespace_,
+                                    const char *version)
+{
+  static GHashTable *probes;   /* "Namespace-version" => GIRepository* */
+  g_autofree char *key = g_strdup_printf ("%s-%s", namespace_, version);
+  GIRepository *probe;
+
+  if (probes == NULL)
+    probes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  probe = g_hash_table_lookup (probes, key);
+  if (probe == NULL)
+    {
+      if (repository_new != NULL)
+        probe = repository_new ();
+      else if (repository_get_type != NULL)
+        probe = g_object_new (repository_get_type (), NULL);
+      if (probe == NULL)
+        return FALSE;
+      g_hash_table_insert (probes, g_steal_pointer (&key), probe);
+      if (gi.repository_require (probe, namespace_, version, 1 /* LOAD_FLAG_LAZY */,
+                                 NULL) == NULL)
+        return FALSE;
+    }
+  else if (!gi.repository_is_registered (probe, namespace_, version))
+    return FALSE;
+
+  return libraries_loaded (probe, namespace_);
 }
 
 #endif /* ASYNC_RUNNER_BY_NAME */

@@ -392,6 +392,36 @@ test_not_found (void)
     }
 }
 
+/* A method asked for as a function fails at once, saying to call it as a method. */
+static void
+test_method_as_function (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (async_runner_call_function_sync (async_runner_get_default (), "Gio",
+                                                   "File.load_contents_async", NULL, 0, NULL,
+                                                   NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "Gio.File.load_contents_async is a method"));
+  g_assert_nonnull (strstr (error->message, "call_method_sync"));
+}
+
+/* A method not found is looked for on the type the user knows (Gio.File), not GLocalFile. */
+static void
+test_not_found_names_gi_type (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path ("/");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (async_runner_call_method_sync (async_runner_get_default (), G_OBJECT (file),
+                                                 "load_content_async", NULL, 0, NULL,
+                                                 NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  if (strstr (error->message, "No asynchronous method load_content_async found on Gio.File "
+                              "(a GLocalFile), its ancestors or its interfaces") == NULL)
+    g_error ("unexpected message: %s", error->message);
+}
+
 /* Values that cannot be converted fail with NOT_SUPPORTED before any call. */
 static void
 test_unsupported_type (void)
@@ -447,6 +477,8 @@ static const TestCase tests[] = {
   { "/by-name/error/bad-arguments", test_bad_arguments },
   { "/by-name/error/bad-typed-arguments", test_bad_typed_arguments },
   { "/by-name/error/not-found", test_not_found },
+  { "/by-name/error/method-as-function", test_method_as_function },
+  { "/by-name/error/not-found-names-gi-type", test_not_found_names_gi_type },
   { "/by-name/error/unsupported-type", test_unsupported_type },
   { "/by-name/error/preconditions", test_preconditions },
 };

@@ -59,7 +59,7 @@ test_new_tmp (void)
     g_assert_no_error (error);
     g_assert_cmpuint (n_written, ==, 2);
     g_assert_true (g_value_get_boolean (&written[0]));
-    g_assert_true (G_VALUE_HOLDS_UINT64 (&written[1]));
+    g_assert_true (G_VALUE_HOLDS_UINT64 (&written[1]));   /* a gsize: 64-bit everywhere */
     g_assert_cmpuint (g_value_get_uint64 (&written[1]), ==, 8);
     values_free (written, n_written);
     g_assert_true (g_io_stream_close (g_value_get_object (&values[1]), NULL, NULL));

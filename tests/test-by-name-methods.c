@@ -299,6 +299,279 @@ test_values_forms (void)
   remove_tree (dir_path);
 }
 
+/* ---- An output stream whose writes read their buffer late ---- */
+
+/* LateSink's write_async() keeps the buffer it is given and reads it only
+ * when the test calls late_sink_release(), ignoring cancellation: an
+ * operation that runs on after its call by name ended. */
+typedef struct
+{
+  GOutputStream  parent_instance;
+  GMutex         lock;
+  GTask         *task;       /* protected by @lock: the pending write */
+  const guint8  *buffer;     /* protected by @lock */
+  gsize          count;      /* protected by @lock */
+  GByteArray    *received;   /* protected by @lock */
+} LateSink;
+
+typedef GOutputStreamClass LateSinkClass;
+
+static GType late_sink_get_type (void);
+G_DEFINE_TYPE (LateSink, late_sink, G_TYPE_OUTPUT_STREAM)
+
+static void
+late_sink_write_async (GOutputStream       *stream,
+                       const void          *buffer,
+                       gsize                count,
+                       int                  io_priority,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  LateSink *self = (LateSink *) stream;
+
+  g_mutex_lock (&self->lock);
+  g_assert_null (self->task);
+  self->task = g_task_new (stream, NULL, callback, user_data);
+  self->buffer = buffer;
+  self->count = count;
+  g_mutex_unlock (&self->lock);
+}
+
+static gssize
+late_sink_write_finish (GOutputStream  *stream,
+                        GAsyncResult   *result,
+                        GError        **error)
+{
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+static gssize
+late_sink_write_fn (GOutputStream  *stream,
+                    const void     *buffer,
+                    gsize           count,
+                    GCancellable   *cancellable,
+                    GError        **error)
+{
+  g_assert_not_reached ();
+}
+
+static void
+late_sink_finalize (GObject *object)
+{
+  LateSink *self = (LateSink *) object;
+
+  g_assert_null (self->task);
+  g_byte_array_unref (self->received);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (late_sink_parent_class)->finalize (object);
+}
+
+static void
+late_sink_class_init (LateSinkClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = late_sink_finalize;
+  klass->write_fn = late_sink_write_fn;
+  klass->write_async = late_sink_write_async;
+  klass->write_finish = late_sink_write_finish;
+}
+
+static void
+late_sink_init (LateSink *self)
+{
+  g_mutex_init (&self->lock);
+  self->received = g_byte_array_new ();
+}
+
+/* Reads the pending write's buffer now, and completes it. */
+static void
+late_sink_release (LateSink *self)
+{
+  g_autoptr(GTask) task = NULL;
+  gsize count;
+
+  g_mutex_lock (&self->lock);
+  g_assert_nonnull (self->task);
+  task = g_steal_pointer (&self->task);
+  g_byte_array_append (self->received, self->buffer, self->count);
+  count = self->count;
+  g_mutex_unlock (&self->lock);
+  g_task_return_int (task, (gssize) count);
+}
+
+static gboolean
+late_sink_has_write (LateSink *self)
+{
+  gboolean pending;
+
+  g_mutex_lock (&self->lock);
+  pending = self->task != NULL;
+  g_mutex_unlock (&self->lock);
+  return pending;
+}
+
+#define POISON 0xAA
+
+/* A GBytes's free function that poisons the buffer before freeing it */
+static void
+poison_free (gpointer data)
+{
+  guint8 *buffer = data;
+  gsize size = buffer[0];   /* new_poisoned_bytes() starts with the size */
+
+  memset (buffer, POISON, size);
+  g_free (buffer);
+}
+
+static GBytes *
+new_poisoned_bytes (gsize size)
+{
+  guint8 *buffer = g_malloc (size);
+  gsize i;
+
+  g_assert_cmpuint (size, <, 256);
+  for (i = 0; i < size; i++)
+    buffer[i] = (guint8) (size - i);
+  return g_bytes_new_with_free_func (buffer, size, poison_free, buffer);
+}
+
+/* The arguments belong to the operation until it calls back: the caller
+ * frees (and poisons) its GBytes as soon as its call timed out, the
+ * operation reads it later and gets the original bytes. */
+static void
+test_arguments_owned (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GOutputStream) sink = g_object_new (late_sink_get_type (), NULL);
+  g_autoptr(GError) error = NULL;
+  GValue args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+  GByteArray *received;
+  gsize i;
+
+  async_runner_set_timeout (runner, 50);
+  g_value_init (&args[0], G_TYPE_BYTES);
+  g_value_take_boxed (&args[0], new_poisoned_bytes (200));
+  value_init_int (&args[1], G_PRIORITY_DEFAULT);
+  g_assert_false (async_runner_call_method_sync (runner, G_OBJECT (sink), "write_all_async",
+                                                 args, 2, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  values_unset (args, 2);          /* the caller's GBytes: freed and poisoned */
+
+  g_assert_true (late_sink_has_write ((LateSink *) sink));
+  late_sink_release ((LateSink *) sink);
+  async_runner_shutdown (runner);  /* waits for the operation to call back */
+
+  received = ((LateSink *) sink)->received;
+  g_assert_cmpuint (received->len, ==, 200);
+  for (i = 0; i < received->len; i++)
+    g_assert_cmpuint (received->data[i], ==, 200 - i);
+}
+
+typedef struct
+{
+  AsyncRunner   *runner;
+  GOutputStream *sink;
+  gboolean       ok;
+} WriteCall;
+
+static gpointer
+write_in_thread (gpointer data)
+{
+  WriteCall *call = data;
+  GValue args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+
+  g_value_init (&args[0], G_TYPE_BYTES);
+  g_value_take_boxed (&args[0], g_bytes_new_static ("x", 1));
+  value_init_int (&args[1], G_PRIORITY_DEFAULT);
+  call->ok = async_runner_call_method_sync (call->runner, G_OBJECT (call->sink),
+                                            "write_all", args, 2, NULL, NULL, NULL, NULL);
+  values_unset (args, 2);
+  return NULL;
+}
+
+/* The stuck-call reports of the process: warnings of the library's domain */
+static GMutex     report_lock;
+static GString   *reports;    /* protected by @report_lock */
+
+static void
+catch_report (const char     *log_domain,
+              GLogLevelFlags  log_level,
+              const char     *message,
+              gpointer        user_data)
+{
+  g_mutex_lock (&report_lock);
+  g_string_append_printf (reports, "%s\n", message);
+  g_mutex_unlock (&report_lock);
+}
+
+/* The stuck report is a warning: caught, not fatal; anything else is. */
+static gboolean
+report_not_fatal (const char     *log_domain,
+                  GLogLevelFlags  log_level,
+                  const char     *message,
+                  gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "AsyncRunner") == 0 && strstr (message, "has waited") != NULL);
+}
+
+static gboolean
+reports_name (const char *name)
+{
+  gboolean found;
+
+  g_mutex_lock (&report_lock);
+  found = strstr (reports->str, name) != NULL;
+  g_mutex_unlock (&report_lock);
+  return found;
+}
+
+/* A call by name is named after its function in the pending calls and the
+ * stuck-call report. */
+static void
+test_pending_name (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  g_autoptr(GOutputStream) sink = g_object_new (late_sink_get_type (), NULL);
+  WriteCall call = { runner, sink, FALSE };
+  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_S * G_USEC_PER_SEC;
+  const char *name = "Gio.OutputStream.write_all_async";
+  GThread *thread;
+  char **pending = NULL;
+  guint handler;
+
+  reports = g_string_new (NULL);
+  g_test_log_set_fatal_handler (report_not_fatal, NULL);
+  handler = g_log_set_handler ("AsyncRunner", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL,
+                               catch_report, NULL);
+  async_runner_set_stuck_threshold (runner, 20);
+  thread = g_thread_new ("write", write_in_thread, &call);
+
+  /* Listed once the caller sleeps, which it does until the write is released. */
+  while ((pending = async_runner_dup_pending_calls (runner)) != NULL && pending[0] == NULL)
+    {
+      g_strfreev (pending);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+  g_assert_nonnull (pending);
+  g_assert_cmpstr (pending[1], ==, NULL);
+  if (strstr (pending[0], name) == NULL)
+    g_error ("pending call named \"%s\"", pending[0]);
+  g_strfreev (pending);
+
+  while (!late_sink_has_write ((LateSink *) sink) || !reports_name (name))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+  late_sink_release ((LateSink *) sink);
+  g_thread_join (thread);
+  g_assert_true (call.ok);
+
+  g_log_remove_handler ("AsyncRunner", handler);
+  g_string_free (g_steal_pointer (&reports), TRUE);
+}
+
 static const TestCase tests[] = {
   { "/by-name/method/load-contents", test_load_contents },
   { "/by-name/method/no-out-values", test_no_out_values },
@@ -307,6 +580,8 @@ static const TestCase tests[] = {
   { "/by-name/method/resolver", test_resolver },
   { "/by-name/method/on-runner-thread", test_on_runner_thread },
   { "/by-name/method/values-forms", test_values_forms },
+  { "/by-name/method/arguments-owned", test_arguments_owned },
+  { "/by-name/method/pending-name", test_pending_name },
 };
 
 int

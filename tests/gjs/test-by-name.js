@@ -341,7 +341,65 @@ test('not-found', () => {
         Gio.IOErrorEnum.NOT_FOUND, 'a missing namespace', ['NoSuchNamespace']);
     assertIOError(() => runner.call_function_sync('Gio', 'NoSuchType.frob', [], null),
         Gio.IOErrorEnum.NOT_FOUND, 'a missing type', ['Gio has no type NoSuchType']);
+    assertIOError(() => runner.call_method_sync(thisFile(), 'load_content_async', [], null),
+        Gio.IOErrorEnum.NOT_FOUND, 'a misspelt method, on the type a user knows',
+        ['on Gio.File (a GLocalFile)']);
 });
+
+// A by-name read loop ends: read_line_finish's NULL at the end of the
+// stream comes back as null, not as an empty GLib.Bytes (which is an
+// empty line). A gsize comes back as a number.
+test('read-line-loop-ends', () => {
+    const memory = Gio.MemoryInputStream.new_from_bytes(new GLib.Bytes('one\n\nthree\n'));
+    const stream = Gio.DataInputStream.new(memory);
+    const lines = [];
+    for (let i = 0; i < 10; i++) {
+        const [line, length] = runner.call_method_sync(stream, 'read_line_async',
+            [GLib.PRIORITY_DEFAULT], null);
+        if (line === null)
+            break;
+        assertEqual(typeof length, 'number', 'the length is a number');
+        lines.push(new TextDecoder().decode(line.toArray()));
+    }
+    assertEqual(JSON.stringify(lines), JSON.stringify(['one', '', 'three']), 'the lines');
+});
+
+// A method given as a function fails at once, saying to call it as a method.
+test('method-as-function', () => {
+    assertIOError(() => runner.call_function_sync('Gio', 'File.load_contents_async', [], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'a method as a function',
+        ['Gio.File.load_contents_async is a method', 'call_method_sync']);
+});
+
+// ArTest (tests/artest/, when the build has it): JavaScript numbers, which
+// are doubles, into 64-bit, pointer-sized, float and character arguments
+// and back; a number that does not fit is refused, naming its argument.
+const haveArTest = (GLib.getenv('GI_TYPELIB_PATH') ?? '').includes('artest');
+if (haveArTest) {
+    test('numbers', () => {
+        const [i64, u64, d, f, c, size, ssize] = runner.call_function_sync('ArTest-1.0',
+            'numbers', [-(2 ** 40), 2 ** 52, 0.1, 1.5, 0x1F600, 4096, -4096], null);
+        assertEqual(i64, -(2 ** 40), 'a gint64');
+        assertEqual(u64, 2 ** 52, 'a guint64');
+        assertEqual(d, 0.1, 'a gdouble');
+        assertEqual(f, 1.5, 'a gfloat');
+        assertEqual(c, 0x1F600, 'a gunichar');
+        assertEqual(size, 4096, 'a gsize');
+        assertEqual(ssize, -4096, 'a gssize');
+        const [half] = runner.call_function_sync('ArTest-1.0', 'halve', [3], null);
+        assertEqual(half, 1.5, 'a gdouble return');
+
+        assertIOError(() => runner.call_function_sync('ArTest-1.0', 'numbers',
+            [0, 0, 0, 1e300, 65, 0, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'a gfloat out of range', ['Argument 4 (f)']);
+        assertIOError(() => runner.call_function_sync('ArTest-1.0', 'numbers',
+            [0, 0, 0, 1, 0xFFFFFFFF, 0, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'no character', ['Argument 5 (c)']);
+        assertIOError(() => runner.call_function_sync('ArTest-1.0', 'numbers',
+            [0, -1, 0, 1, 65, 0, 0], null),
+        Gio.IOErrorEnum.INVALID_ARGUMENT, 'a negative guint64', ['Argument 2 (u64)']);
+    });
+}
 
 const failures = tests.run();
 

@@ -266,3 +266,28 @@ def test_values_are_gobject_values_when_given(runner):
          GObject.Value(Gio.FileQueryInfoFlags, Gio.FileQueryInfoFlags.NONE),
          GObject.Value(GObject.TYPE_INT64, 0)])
     assert info.get_size() == os.path.getsize(os.path.abspath(__file__))
+
+
+def test_read_line_loop_ends(runner):
+    """A by-name read loop ends: read_line_finish's NULL at the end of the
+    stream comes back as None, not as empty bytes (an empty line); the
+    length, a gsize, is an int on every platform."""
+    memory = Gio.MemoryInputStream.new_from_bytes(GLib.Bytes.new(b'one\n\nthree\n'))
+    stream = Gio.DataInputStream.new(memory)
+    lines = []
+    for _ in range(10):
+        line, length = runner.call_method_sync(stream, 'read_line_async', [GLib.PRIORITY_DEFAULT])
+        if line is None:
+            break
+        assert isinstance(length, int)
+        lines.append(bytes(line.get_data()).decode())
+    assert lines == ['one', '', 'three']
+
+
+def test_method_as_function_refused(runner):
+    """A method given as a function fails at once, saying to call it as a
+    method, instead of calling it with a NULL instance."""
+    with pytest.raises(GLib.Error) as info:
+        runner.call_function_sync('Gio', 'File.load_contents_async', [], None)
+    assert info.value.matches(Gio.io_error_quark(), Gio.IOErrorEnum.INVALID_ARGUMENT)
+    assert 'call_method_sync' in info.value.message

@@ -8,7 +8,7 @@ import os
 import signal
 
 from gi.module import get_introspection_module
-from gi.repository import GLib
+from gi.repository import GLib, Gio
 
 AsyncRunner = get_introspection_module('AsyncRunner')
 
@@ -93,3 +93,27 @@ def _call_name(function):
         name = type(owner).__name__ + '.' + name
     return name
 
+
+
+class _TimedOut(GLib.Error, TimeoutError):
+    """A call's time limit ran out: `GLib.Error` ``G_IO_ERROR_TIMED_OUT``
+    that ``except TimeoutError:`` catches too."""
+
+    def __new__(cls, *args, **kwargs):
+        # Not OSError's: it would read the GLib.Error's arguments as
+        # (errno, strerror, filename).
+        return TimeoutError.__new__(cls)
+
+
+def _timed_out(error=None):
+    """The `_TimedOut` to raise for the core's TIMED_OUT @error (or for a
+    per-call timeout), or @error itself if it is one already."""
+    if isinstance(error, _TimedOut):
+        return error
+    message = 'Operation timed out' if error is None else error.message
+    return _TimedOut(message, GLib.quark_to_string(Gio.io_error_quark()),
+                     Gio.IOErrorEnum.TIMED_OUT)
+
+
+def _is_timed_out(error):
+    return error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)

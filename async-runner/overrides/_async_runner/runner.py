@@ -13,6 +13,7 @@ from .common import AsyncRunner, _MAX_TIMEOUT_MS, _UNSET, _call_name, _raw_run_s
 from .exit import _scoped_runners, _shutdown
 from .functions import wrap
 from .gio_call import _call
+from .iterate import _iterate
 from .loop import _run_async
 from .signals import _Call, _invoke, _may_watch_sigint
 from .thread import _pump, _runner_thread
@@ -441,24 +442,11 @@ class RunnerMethods:
 
     def iterate(self, async_iterable, *, timeout=None, cancellable=None):
         """A synchronous iterator over @async_iterable (an async generator or
-        async iterator), one `run_async()` per item with these options; it
-        closes the generator (``aclose()``) when the loop over it stops
-        early."""
-        iterator = async_iterable.__aiter__()
-        finished = False
-        try:
-            while True:
-                try:
-                    item = self._run_async(_anext(iterator), cancellable, timeout)
-                except StopAsyncIteration:
-                    finished = True
-                    return
-                yield item
-        finally:
-            aclose = getattr(iterator, 'aclose', None)
-            if not finished and aclose is not None:
-                self._run_async(aclose(), cancellable, timeout)
-
-
-async def _anext(iterator):
-    return await iterator.__anext__()
+        async iterator), which runs in one asyncio task on the runner's
+        loop, as `async for` would run it: its contextvars and its
+        ``asyncio.timeout()`` hold across its yields. Each item is one
+        call with these options; a step that ends early (timeout, Ctrl-C,
+        the cancellable, the runner's shutdown) raises as `run_async()`
+        does and cancels the generator. When the loop over it stops early,
+        the generator is closed (``aclose()``)."""
+        return _iterate(self, async_iterable, cancellable, timeout)

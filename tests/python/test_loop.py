@@ -13,7 +13,7 @@ from gi.repository import AsyncRunner, GLib
 
 import pytest
 
-from conftest import DEADLINE, run_script
+from conftest import DEADLINE, Held, run_script
 
 
 class Stop(KeyboardInterrupt):
@@ -198,6 +198,22 @@ def test_a_descriptor_closed_without_remove_reader_does_not_spin(runner):
     finally:
         counter.destroy()
     assert iterations < 50
+
+
+# --- 8: wrap() on a loop that does not iterate GLib ------------------------------
+
+# The operation would call back on the thread's main context, which plain
+# asyncio.run() never iterates: awaiting wrap() there raises at once, and
+# the operation does not start (it waited for ever).
+def test_wrap_on_a_loop_that_does_not_iterate_glib_raises_at_once():
+    op = Held()
+
+    async def main():
+        return await asyncio.wait_for(AsyncRunner.wrap(op.start_async, finish=op.start_finish), 2)
+
+    with pytest.raises(RuntimeError, match='does not iterate'):
+        asyncio.run(main())
+    assert not op.started.is_set()
 
 
 # --- 10: tasks left running --------------------------------------------------------

@@ -270,19 +270,24 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
             run.asyncio_task.cancel()
 
     def _finish(self):
-        """Runner thread, outside its turns: cancels the tasks left and
-        gives them a few turns to end, closes the async generators left,
-        and closes the loop (as asyncio.run() does at its end)."""
+        """Runner thread, outside its turns: closes the loop as asyncio.run()
+        closes its own: cancels the tasks left (each once), closes the async
+        generators left, and gives them a few turns to end."""
         if self._stepping or self.is_closed():
             return
-        if self._asyncgens:
-            self.create_task(self.shutdown_asyncgens())
+        cancelled = set()
+        closing = None      # the task that closes the async generators
         for turn in range(_CLOSING_TURNS):
             pending = asyncio.all_tasks(self)
-            if not pending:
+            pending.discard(closing)
+            if pending:
+                for task in pending - cancelled:
+                    task.cancel()
+                cancelled |= pending
+            elif closing is None and self._asyncgens:
+                closing = self.create_task(self.shutdown_asyncgens())
+            elif closing is None or closing.done():
                 break
-            for task in pending:
-                task.cancel()
             self._step()
         self.close()
 

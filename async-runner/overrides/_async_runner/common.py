@@ -51,6 +51,17 @@ except Exception:  # no GLibUnix typelib (gi.RepositoryError), or no function
     _fd_source_new = GLib.unix_fd_source_new
 
 
+def _outcome(succeeded, value):
+    """Returns @value, or raises it if it is what a call raised (without
+    keeping it in a frame: a traceback cycle)."""
+    if succeeded:
+        return value
+    try:
+        raise value
+    finally:
+        del value
+
+
 def _in_main_interpreter():
     for name in ('_interpreters', '_xxsubinterpreters'):
         try:

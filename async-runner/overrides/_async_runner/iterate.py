@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import sys
 
-from .common import _call_name, _raw_run_sync_full
+from .common import _call_name, _outcome, _raw_run_sync_full
 from .loop import _Run, _create_task, _loop_of_thread
 from .signals import _Call, _invoke
 
@@ -57,15 +57,9 @@ class _Iteration:
         try:
             while True:
                 succeeded, value = self._step(False)
-                if succeeded:
-                    yield value
-                elif isinstance(value, StopAsyncIteration):
+                if not succeeded and isinstance(value, StopAsyncIteration):
                     return
-                else:
-                    try:
-                        raise value
-                    finally:
-                        del value
+                yield _outcome(succeeded, value)
         finally:
             self._close()
 
@@ -107,12 +101,7 @@ class _Iteration:
         closed, as `async for` would leave it to aclose()."""
         if not (self.over or self.abandoned or self.driver is None
                 or sys.is_finalizing()):
-            succeeded, value = self._step(True)
-            if not succeeded:
-                try:
-                    raise value
-                finally:
-                    del value
+            _outcome(*self._step(True))
         if self.private and self.loop is not None:
             self.loop._finish()
 

@@ -15,7 +15,7 @@ import types
 
 from gi.repository import GLib
 
-from .common import _GLib, _MAX_TIMEOUT_MS, _call_name, _fd_source_new, _raw_run_sync_full
+from .common import _GLib, _MAX_TIMEOUT_MS, _call_name, _outcome, _fd_source_new, _raw_run_sync_full
 from .signals import _invoke
 from .thread import _pump, _runner_thread
 
@@ -410,10 +410,4 @@ def _run_async(runner, awaitable, cancellable, timeout):
         # what its coroutine left running (it would leak its descriptors
         # and sources; asyncio.run() does the same).
         started[0][0]._finish()
-    succeeded, value = outcome.pop()
-    if succeeded:
-        return value
-    try:
-        raise value
-    finally:
-        del value
+    return _outcome(*outcome.pop())

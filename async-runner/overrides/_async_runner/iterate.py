@@ -179,9 +179,9 @@ class _Iteration:
 
 def _iterate(runner, async_iterable, cancellable, timeout):
     """`Runner.iterate()`."""
-    if not hasattr(type(async_iterable), '__aiter__'):
-        raise TypeError('iterate() takes an async iterable (an async generator), not %r'
-                        % (async_iterable,))
+    if getattr(type(async_iterable), '__aiter__', None) is None:
+        raise TypeError('iterate() takes an async iterable (an async generator or async '
+                        'iterator), not %r' % (async_iterable,))
     if timeout is not None:
         _Call.check_timeout(timeout)
     iteration = _Iteration(runner, async_iterable.__aiter__(), cancellable, timeout)

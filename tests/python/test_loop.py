@@ -39,11 +39,12 @@ async def raise_soon(exception):
 @pytest.mark.parametrize('where', ['spawned task', 'callback', 'gathered task'])
 def test_keyboard_interrupt_reaches_the_caller(runner, where):
     exception = Stop('from the loop')
+    spawned = []
 
     async def main():
         loop = asyncio.get_running_loop()
         if where == 'spawned task':
-            loop.create_task(raise_soon(exception))
+            spawned.append(loop.create_task(raise_soon(exception)))
         elif where == 'callback':
             loop.call_soon(raise_now, exception)
         else:
@@ -53,6 +54,8 @@ def test_keyboard_interrupt_reaches_the_caller(runner, where):
     with pytest.raises(Stop) as info:
         runner.run_async(main(), timeout=DEADLINE / 2)
     assert info.value is exception
+    # The task that raised it holds it, as under asyncio.run().
+    assert [task.exception() for task in spawned] == ([exception] if spawned else [])
     # The runner, its loop and their sources are as before.
     for turn in range(3):
         assert runner.run_async(asyncio.sleep(0.001, 'still usable'), timeout=DEADLINE) == 'still usable'

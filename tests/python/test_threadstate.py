@@ -121,7 +121,7 @@ def test_exit_waits_until_the_default_runner_lets_go_of_python():
         import asyncio, atexit, sys
 
         def after_the_override():    # registered first, so run last
-            override = sys.modules['gi.overrides.AsyncRunner']
+            override = sys.modules['gi.overrides._async_runner.exit']
             context = AsyncRunner.Runner.get_default().get_context()
             found = (context.find_source_by_id(i) for i in range(1, 1000))
             print(len(override._exit_report), [s.get_name() for s in found if s is not None])

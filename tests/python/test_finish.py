@@ -70,8 +70,9 @@ def _io_stream(data):
 def test_call_finds_the_function_that_finishes_a_method(runner):
     for finish in (None, Gio.IOStream.splice_finish):
         one, two = _io_stream(b'one'), _io_stream(b'two')
-        assert runner.call(one.splice_async, two, Gio.IOStreamSpliceFlags.NONE,
-                           GLib.PRIORITY_DEFAULT, finish=finish) is True
+        flags = Gio.IOStreamSpliceFlags.CLOSE_STREAM1 | Gio.IOStreamSpliceFlags.CLOSE_STREAM2
+        assert runner.call(one.splice_async, two, flags, GLib.PRIORITY_DEFAULT,
+                           finish=finish) is True
         assert two.get_output_stream().steal_as_bytes().get_data() == b'one'
         assert one.get_output_stream().steal_as_bytes().get_data() == b'two'
 

@@ -24,6 +24,8 @@ def _seconds_to_ms(seconds, what):
         return 0
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError('%s is a number of seconds or None' % (what,))
+    if seconds == math.inf:
+        return 0
     if not seconds > 0:
         raise ValueError('%s must be a number of seconds > 0, or None for no limit '
                          '(a runner\'s 0 would mean no limit)' % (what,))
@@ -274,14 +276,21 @@ class RunnerMethods:
             any thread; the call then raises `GLib.Error`
             ``Gio.IOErrorEnum.CANCELLED`` at once.
         :param timeout: a time limit in seconds for this call (0: already
-            expired); past it the operation is cancelled and `GLib.Error`
-            ``Gio.IOErrorEnum.TIMED_OUT`` is raised. The runner's own
-            `timeout` applies as well.
+            expired; None or ``math.inf``: none); past it the operation is
+            cancelled and `GLib.Error` ``Gio.IOErrorEnum.TIMED_OUT`` is
+            raised. The runner's own `timeout` applies as well.
         :param finish: the function that takes the `Gio.AsyncResult` and
-            returns the outcome. By default the ``X_finish`` function
-            beside ``X_async`` (or beside ``X``: ``Gio.DBusConnection.call``
-            is finished by ``call_finish``). A GI function that does not
-            belong to @async_method is refused with `TypeError`.
+            returns the outcome. By default the finish function that GI
+            pairs with @async_method where the stack says (GLib >= 2.80,
+            PyGObject >= 3.52), else the ``X_finish`` function beside
+            ``X_async`` (or beside ``X``: ``Gio.DBusConnection.call`` is
+            finished by ``call_finish``), a method or a plain function
+            (``Gio.IOStream.splice_finish``). A GI function that does not
+            finish @async_method's own operation (another class's, or
+            another operation's of the same class) is refused with
+            `TypeError` before anything runs; a Python function is trusted.
+            A positional argument in the place of the cancellable is
+            refused likewise.
         :returns: what the finish function returns.
         :raises GLib.Error: the operation's own error, unchanged, or
             CANCELLED, TIMED_OUT, or CLOSED when the runner shuts down.
@@ -443,8 +452,14 @@ class RunnerMethods:
         """A synchronous iterator over @async_iterable (an async generator or
         async iterator), one `run_async()` per item with these options; it
         closes the generator (``aclose()``) when the loop over it stops
-        early."""
-        iterator = async_iterable.__aiter__()
+        early. Something that is not async-iterable is refused at once
+        with `TypeError`."""
+        if getattr(type(async_iterable), '__aiter__', None) is None:
+            raise TypeError('iterate() takes an async iterable (an async generator or async '
+                            'iterator), not %r' % (async_iterable,))
+        return self._iterate(async_iterable.__aiter__(), timeout, cancellable)
+
+    def _iterate(self, iterator, timeout, cancellable):
         finished = False
         try:
             while True:

@@ -137,6 +137,7 @@ _spare_cancellables = []
 _watching_sigint = False
 
 
+_INF = math.inf
 _get_ident = threading.get_ident
 _main_thread = threading.main_thread
 _getsignal = _signals.getsignal
@@ -369,6 +370,8 @@ class _Call:
 def _invoke(runner, raw, function, cancellable, timeout, name):
     """Calls the raw run_sync_full() or call_sync_full() @raw on @runner
     with @function, ended early by @cancellable, @timeout or Ctrl-C."""
+    if timeout == _INF:
+        timeout = None      # no limit
     watch_sigint = _may_watch_sigint()
     if not watch_sigint and cancellable is None and timeout is None:
         # Nothing of the override's can end this call early: no _Call.

@@ -242,7 +242,10 @@ class RunnerMethods:
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
-        self.shutdown()
+        # With Ctrl-C on its way, a function still running on the runner
+        # thread does not hold it up: the runner is left to it.
+        _shutdown(self, wait=not (exc_type is not None
+                                  and issubclass(exc_type, KeyboardInterrupt)))
         return False
 
     def with_options(self, *, timeout=None, cancellable=None):

@@ -120,10 +120,24 @@ class _SigintWatch:
 
 
 def _after_fork_in_child():
+    """A child forked (by another thread) while the main thread waits in a
+    call that watches Ctrl-C: the call is the parent's, so its SIGINT
+    handler and its wakeup fd (the parent's pipe, which the parent's
+    watchdog reads) give way to what was there before it."""
+    global _watching_sigint
     # A thread of the parent's may have held them.
     _Watchdog.lock = threading.Lock()
     _SigintWatch.lock = threading.Lock()
-    _SigintWatch.current = None
+    call, _SigintWatch.current = _SigintWatch.current, None
+    if call is not None and _watching_sigint:
+        _watching_sigint = False
+        if call._saved_handler is not None:
+            _signals.signal(signal.SIGINT, call._saved_handler)
+            call._saved_handler = None
+        if call._saved_fd:
+            _set_wakeup_fd(call._saved_fd[0])
+            del call._saved_fd[:]
+        call.watch_sigint = False
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

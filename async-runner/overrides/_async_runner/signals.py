@@ -5,6 +5,7 @@ handler), served by the watchdog thread; what a forked child resets."""
 
 import math
 import os
+import queue
 import select
 import signal
 import threading
@@ -112,6 +113,8 @@ class _SigintWatch:
             call = cls.current
             if call is not None:
                 call.signals += data
+                if call.wake is not None:
+                    call.wake.set()     # the main thread runs the handlers
                 if signal.SIGINT in data:
                     # Under the lock: once end() has run, the call (and
                     # its cancellable, which may be recycled) is left alone.
@@ -199,7 +202,7 @@ class _Call:
 
     __slots__ = ('user_cancellable', 'timeout', 'timed_out', 'watch_sigint', 'signals',
                  'cancellable', 'cancelled', '_on_user_cancelled', '_timeout_source',
-                 '_saved_handler', '_saved_fd', '_interrupted', '_sigint_frame')
+                 '_saved_handler', '_saved_fd', '_interrupted', '_sigint_frame', 'wake')
 
     def __init__(self, cancellable, timeout, watch_sigint):
         if timeout is not None:
@@ -217,6 +220,7 @@ class _Call:
         self._saved_fd = []
         self._interrupted = False
         self._sigint_frame = None
+        self.wake = None            # main thread: set when its call ends or a signal comes
 
         if watch_sigint or timeout is not None:
             try:
@@ -381,6 +385,82 @@ class _Call:
         return error
 
 
+class _MainCaller:
+    """A thread that makes the main thread's calls in C while the main
+    thread waits in Python (`_call_from_main()`), where the Python-level
+    handler of every signal runs at once, as in
+    ``run_coroutine_threadsafe(...).result()``: a SIGTERM handler does not
+    wait for the end of a 5 s call. Started on first use; a forked child
+    starts its own."""
+
+    pid = None
+    queue = None
+
+    @classmethod
+    def submit(cls, work):
+        """Main thread: has the thread run work(); RuntimeError when no
+        thread can start (at the interpreter's exit)."""
+        if cls.pid != os.getpid():
+            work_queue = queue.SimpleQueue()
+            threading.Thread(target=cls._serve, args=(work_queue,),
+                             name='AsyncRunner main-thread calls', daemon=True).start()
+            cls.queue, cls.pid = work_queue, os.getpid()
+        cls.queue.put(work)
+
+    @staticmethod
+    def _serve(work_queue):
+        while True:
+            work_queue.get()()
+
+
+def _call_from_main(call, raw, runner, name, function):
+    """Main thread, in a call that watches Ctrl-C: makes the raw call on
+    the `_MainCaller` thread and waits for it in Python. The watchdog
+    wakes the wait when a signal comes (the wakeup fd is its pipe):
+    Python then runs the signal's handler here, at once. A handler that
+    raises ends the call (cancelled) and its exception is raised once the
+    call has ended."""
+    outcome = []
+    wake = threading.Event()
+
+    # The _MainCaller thread.
+    def work():
+        try:
+            outcome.append((True, raw(runner, name, 0, function, None, call.cancellable)))
+        except BaseException as error:
+            outcome.append((False, error))
+        wake.set()
+
+    call.wake = wake
+    try:
+        _MainCaller.submit(work)
+    except RuntimeError:
+        call.wake = None    # no thread at exit: wait in C
+        return raw(runner, name, 0, function, None, call.cancellable)
+    try:
+        while not outcome:
+            wake.wait()
+            wake.clear()
+            _checkpoint()   # the signal handlers run here (or in wait())
+    except BaseException:
+        call.cancel()
+        while not outcome:
+            try:
+                wake.wait()
+            except BaseException:
+                pass        # the first exception is the one raised
+        raise
+    finally:
+        call.wake = None
+    succeeded, value = outcome.pop()
+    if succeeded:
+        return value
+    try:
+        raise value
+    finally:
+        del value
+
+
 def _invoke(runner, raw, function, cancellable, timeout, name):
     """Calls the raw run_sync_full() or call_sync_full() @raw on @runner
     with @function, ended early by @cancellable, @timeout or Ctrl-C."""
@@ -397,7 +477,10 @@ def _invoke(runner, raw, function, cancellable, timeout, name):
         call.open()
         try:
             # The per-call timeout is _Call's: 0 is the runner's own.
-            result = raw(runner, name, 0, function, None, call.cancellable)
+            if watch_sigint:
+                result = _call_from_main(call, raw, runner, name, function)
+            else:
+                result = raw(runner, name, 0, function, None, call.cancellable)
         except GLib.Error as e:
             error = e
     finally:

@@ -12,6 +12,10 @@ import json
 import os
 import textwrap
 
+from gi.repository import GLib
+
+import pytest
+
 from conftest import run_script
 
 # How long a function that "does not end" runs before it gives up, in the
@@ -167,6 +171,35 @@ def test_a_sigterm_handler_runs_during_a_call():
     ''')
     assert result == {'call': 'released', 'run': 'finished',
                       'handler_ran_during': {'call': True, 'run': True}}
+
+
+# A handler that raises ends the call (its operation cancelled) and its
+# exception is raised once the call has ended.
+def test_a_signal_handler_that_raises_ends_the_call():
+    result, proc = run('''
+        def terminate(signum, frame):
+            sys.exit(7)
+        signal.signal(signal.SIGTERM, terminate)
+        op = Held()
+        in_thread(lambda: op.started.wait(30) and os.kill(os.getpid(), signal.SIGTERM))
+        try:
+            AsyncRunner.call(op.start_async)
+            outcome = 'returned'
+        except SystemExit as e:
+            outcome = 'SystemExit %d' % e.code
+        report(outcome=outcome, cancelled=op.task.get_cancellable().is_cancelled(),
+               after=AsyncRunner.run(lambda: 'still works'))
+    ''')
+    assert result == {'outcome': 'SystemExit 7', 'cancelled': True, 'after': 'still works'}
+
+
+# shutdown() from a function on the runner thread itself returns at once
+# (it cannot wait for its own thread), and the runner is shut down.
+def test_shutdown_from_the_runner_thread_returns(runner):
+    runner.run(lambda: None)
+    runner.run(runner.shutdown)
+    with pytest.raises(GLib.Error):
+        runner.run(lambda: None)
 
 
 # --- Point 13: fork ----------------------------------------------------------

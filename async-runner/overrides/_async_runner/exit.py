@@ -159,6 +159,13 @@ def _shutdown(runner, wait=True):
         AsyncRunner.Runner.shutdown(runner)
         return
     source, released = _unpin_soon(context, runner)
+    if AsyncRunner.Runner.is_runner_thread(runner):
+        # From a function on the runner thread: the C shutdown does not
+        # wait, and the thread runs the source as it drains, once back.
+        AsyncRunner.Runner.shutdown(runner)
+        while context in _pinned_contexts:
+            _pinned_contexts.remove(context)
+        return
     try:
         if not released.wait(_COME_BACK_SECONDS):
             if not wait:

@@ -229,7 +229,12 @@ class RunnerMethods:
 
     def shutdown(self):
         """Stops the runner (see the C documentation). The default runner
-        lives as long as the process and cannot be shut down."""
+        lives as long as the process and cannot be shut down.
+
+        A function still running on the runner thread holds the shutdown
+        up until it returns; Ctrl-C in the main thread ends that wait at
+        once (`KeyboardInterrupt`) and leaves the runner to its thread,
+        which shuts it down once the function returns."""
         if self._is_default():
             raise RuntimeError('the default runner lives as long as the process; '
                                'use AsyncRunner.Runner() for one you can shut down')

@@ -64,6 +64,17 @@ def in_thread(fn, *args):
 
 def report(**values):
     print(json.dumps(values), flush=True)
+
+def report_interrupted(fn, busy):
+    """Runs fn(); reports whether Ctrl-C ended it and whether @busy had
+    finished by then, then releases @busy."""
+    try:
+        fn()
+        outcome = 'returned'
+    except KeyboardInterrupt:
+        outcome = 'KeyboardInterrupt'
+    report(outcome=outcome, busy_finished=busy.finished.is_set())
+    busy.release.set()
 ''' % FUNCTION_LIMIT
 
 
@@ -83,14 +94,10 @@ def test_ctrl_c_leaves_a_with_block_while_its_function_runs_on():
     result, proc = run('''
         busy = Busy()
         in_thread(lambda: busy.started.wait(30) and os.kill(os.getpid(), signal.SIGINT))
-        try:
+        def with_block():
             with AsyncRunner.Runner() as runner:
                 runner.run(busy)
-            outcome = 'returned'
-        except KeyboardInterrupt:
-            outcome = 'KeyboardInterrupt'
-        report(outcome=outcome, busy_finished=busy.finished.is_set())
-        busy.release.set()
+        report_interrupted(with_block, busy)
     ''')
     assert result == {'outcome': 'KeyboardInterrupt', 'busy_finished': False}
 
@@ -116,13 +123,7 @@ def test_ctrl_c_ends_a_shutdown_that_waits_for_a_function():
         runner = AsyncRunner.Runner()
         in_thread(runner.run, busy)
         assert busy.started.wait(30)
-        try:
-            runner.shutdown()
-            outcome = 'returned'
-        except KeyboardInterrupt:
-            outcome = 'KeyboardInterrupt'
-        report(outcome=outcome, busy_finished=busy.finished.is_set())
-        busy.release.set()
+        report_interrupted(runner.shutdown, busy)
     ''')
     assert result == {'outcome': 'KeyboardInterrupt', 'busy_finished': False}
 

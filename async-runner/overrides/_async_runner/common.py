@@ -93,3 +93,14 @@ def _call_name(function):
         name = type(owner).__name__ + '.' + name
     return name
 
+
+def _outcome(outcome):
+    """Returns the value of the one (succeeded, value) pair that the list
+    @outcome holds, or raises its exception (with its own traceback)."""
+    succeeded, value = outcome.pop()
+    if succeeded:
+        return value
+    try:
+        raise value
+    finally:
+        del value

@@ -14,7 +14,8 @@ import types
 
 from gi.repository import GLib
 
-from .common import _GLib, _MAX_TIMEOUT_MS, _call_name, _fd_source_new, _raw_run_sync_full
+from .common import (_GLib, _MAX_TIMEOUT_MS, _call_name, _fd_source_new, _outcome,
+                     _raw_run_sync_full)
 from .signals import _invoke
 from .thread import _pump, _runner_thread
 
@@ -312,10 +313,4 @@ def _run_async(runner, awaitable, cancellable, timeout):
         elif inspect.iscoroutine(awaitable):
             awaitable.close()
         raise
-    succeeded, value = outcome.pop()
-    if succeeded:
-        return value
-    try:
-        raise value
-    finally:
-        del value
+    return _outcome(outcome)

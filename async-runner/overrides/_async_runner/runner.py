@@ -9,7 +9,8 @@ import types
 
 from gi.repository import GLib, GObject
 
-from .common import AsyncRunner, _MAX_TIMEOUT_MS, _UNSET, _call_name, _raw_run_sync_full
+from .common import (AsyncRunner, _MAX_TIMEOUT_MS, _UNSET, _call_name, _outcome,
+                     _raw_run_sync_full)
 from .exit import _scoped_runners, _shutdown
 from .functions import wrap
 from .gio_call import _call
@@ -361,13 +362,7 @@ class RunnerMethods:
                 return True
 
         _invoke(self, _raw_run_sync_full, function, cancellable, timeout, _call_name(fn))
-        succeeded, value = outcome.pop()
-        if succeeded:
-            return value
-        try:
-            raise value
-        finally:
-            del value
+        return _outcome(outcome)
 
 
     def call_method_sync(self, obj, method, args=(), cancellable=None, timeout=None):

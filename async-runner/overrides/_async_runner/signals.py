@@ -18,7 +18,7 @@ except ImportError:
 
 from gi.repository import GLib, GObject, Gio
 
-from .common import (_MAX_TIMEOUT_MS, _drain, _fd_source_new, _raw_main_loop_run,
+from .common import (_MAX_TIMEOUT_MS, _drain, _fd_source_new, _outcome, _raw_main_loop_run,
                      _set_wakeup_fd)
 
 
@@ -452,13 +452,7 @@ def _call_from_main(call, raw, runner, name, function):
         raise
     finally:
         call.wake = None
-    succeeded, value = outcome.pop()
-    if succeeded:
-        return value
-    try:
-        raise value
-    finally:
-        del value
+    return _outcome(outcome)
 
 
 def _invoke(runner, raw, function, cancellable, timeout, name):

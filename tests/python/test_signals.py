@@ -9,7 +9,6 @@ own limit, FUNCTION_LIMIT, which the old code then waits out: that is how
 the old code fails, never by a timing assertion)."""
 
 import json
-import os
 import textwrap
 
 from gi.repository import GLib

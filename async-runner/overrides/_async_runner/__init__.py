@@ -8,6 +8,7 @@ one module per concern; dependencies go one way, down this list:
 - ``thread``: each runner thread's pinned thread state and Python pump.
 - ``gio_call``: call(): how a Gio async method starts, and its finish.
 - ``loop``: the asyncio loop over a runner's GLib context; run_async().
+- ``iterate``: iterate(): the async generator in one task of the loop.
 - ``exit``: shutting runners down from Python, and the interpreter's exit.
 - ``functions``: the module-level functions (call, run, run_async, iterate,
   wrap, sync, call_all, with_options).

@@ -8,7 +8,7 @@ import os
 import signal
 
 from gi.module import get_introspection_module
-from gi.repository import GLib
+from gi.repository import GLib, Gio
 
 AsyncRunner = get_introspection_module('AsyncRunner')
 
@@ -49,6 +49,17 @@ try:
     _fd_source_new = get_introspection_module('GLibUnix').fd_source_new
 except Exception:  # no GLibUnix typelib (gi.RepositoryError), or no function
     _fd_source_new = GLib.unix_fd_source_new
+
+
+def _outcome(succeeded, value):
+    """Returns @value, or raises it if it is what a call raised (without
+    keeping it in a frame: a traceback cycle)."""
+    if succeeded:
+        return value
+    try:
+        raise value
+    finally:
+        del value
 
 
 def _in_main_interpreter():
@@ -94,13 +105,26 @@ def _call_name(function):
     return name
 
 
-def _outcome(outcome):
-    """Returns the value of the one (succeeded, value) pair that the list
-    @outcome holds, or raises its exception (with its own traceback)."""
-    succeeded, value = outcome.pop()
-    if succeeded:
-        return value
-    try:
-        raise value
-    finally:
-        del value
+
+class _TimedOut(GLib.Error, TimeoutError):
+    """A call's time limit ran out: `GLib.Error` ``G_IO_ERROR_TIMED_OUT``
+    that ``except TimeoutError:`` catches too."""
+
+    def __new__(cls, *args, **kwargs):
+        # Not OSError's: it would read the GLib.Error's arguments as
+        # (errno, strerror, filename).
+        return TimeoutError.__new__(cls)
+
+
+def _timed_out(error=None):
+    """The `_TimedOut` to raise for the core's TIMED_OUT @error (or for a
+    per-call timeout), or @error itself if it is one already."""
+    if isinstance(error, _TimedOut):
+        return error
+    message = 'Operation timed out' if error is None else error.message
+    return _TimedOut(message, GLib.quark_to_string(Gio.io_error_quark()),
+                     Gio.IOErrorEnum.TIMED_OUT)
+
+
+def _is_timed_out(error):
+    return error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)

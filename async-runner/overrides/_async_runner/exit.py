@@ -3,22 +3,16 @@
 runner thread gives back its Python thread state and its Python sources
 while Python can still run."""
 
-import asyncio
 import atexit
 import gc
 import os
 import threading
 import weakref
 
-from gi.repository import GLib
+from gi.repository import GLib, Gio
 
-from .common import AsyncRunner, _GLib, _PyGILState_Ensure, _PyGILState_LOCKED, _PyGILState_Release
+from .common import AsyncRunner, _GLib, _PyGILState_LOCKED, _PyGILState_Release
 from .thread import _pinned_contexts, _runner_thread
-
-
-# How many turns a runner's asyncio loop gets to end its cancelled tasks
-# when the runner stops.
-_CLOSING_TURNS = 16
 
 
 def _unpin(*unused):
@@ -29,19 +23,14 @@ def _unpin(*unused):
     here = _runner_thread
     if here.loop is not None:
         loop, here.loop = here.loop, None
-        if not loop._stepping:
-            # Tasks still running (a coroutine whose call timed out) are
-            # cancelled and given a few turns to end: each holds its call's
-            # task, which keeps the runner thread until it is freed, and
-            # that must happen while Python can still run.
-            for turn in range(_CLOSING_TURNS):
-                pending = asyncio.all_tasks(loop)
-                if not pending:
-                    break
-                for task in pending:
-                    task.cancel()
-                loop._step()
-            loop.close()
+        # The run_async() calls in flight raise CLOSED, as the core's
+        # calls do; their tasks (a coroutine whose call timed out, too)
+        # are cancelled and given a few turns to end: each holds its
+        # call's task, which keeps the runner thread until it is freed,
+        # and that must happen while Python can still run.
+        loop._fail_runs(GLib.Error.new_literal(Gio.io_error_quark(), 'The AsyncRunner was shut down',
+                                               Gio.IOErrorEnum.CLOSED))
+        loop._finish()
     if here.pump is not None:
         pump, here.pump = here.pump, None
         pump.source.destroy()

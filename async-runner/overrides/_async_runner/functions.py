@@ -7,10 +7,11 @@ import functools
 import inspect
 import os
 
-from gi.repository import Gio
+from gi.repository import GLib, Gio
 
 from .common import AsyncRunner
 from .gio_call import _find_finish, _shape_of
+from .loop import _RunnerLoop
 
 
 
@@ -54,11 +55,17 @@ def call_all(calls, *, return_exceptions=False, timeout=None, cancellable=None):
 
 def wrap(async_method, *args, finish=None, **options):
     """An awaitable of a Gio asynchronous method, for a coroutine that runs
-    in `run_async()` (or any asyncio loop on a thread that iterates the
-    thread-default main context): ``await AsyncRunner.wrap(f.load_contents_async)``
-    returns what `call()` would. The method starts at once, on the calling
-    thread; cancelling the awaiting task cancels the operation. Arguments
-    as for `call()`.
+    in `run_async()`: ``await AsyncRunner.wrap(f.load_contents_async)``
+    returns what `call()` would. Arguments as for `call()`, checked at once.
+
+    The method starts when the awaitable is first awaited (or when a task
+    made of it first runs), on the awaiting thread, and calls back on that
+    thread's thread-default main context. So the running loop must iterate
+    that context: the runner's loop in `run_async()` does, and so does
+    PyGObject's asyncio loop; on one that does not (plain
+    ``asyncio.run()``), awaiting it raises `RuntimeError` at once, before
+    anything starts, instead of waiting for ever. Cancelling the awaiting
+    task cancels the operation.
     """
     if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
         raise TypeError('wrap() takes a Gio asynchronous method, not a coroutine: await it')
@@ -69,7 +76,15 @@ def wrap(async_method, *args, finish=None, **options):
 
 
 async def _wrapped(async_method, shape, args, options, finish):
-    future = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, _RunnerLoop):
+        # Another loop: it iterates the thread-default context if it owns it.
+        if not GLib.MainContext.ref_thread_default().is_owner():
+            raise RuntimeError(
+                'wrap() awaited on an asyncio loop that does not iterate this thread\'s '
+                'GLib main context: the operation would never call back. Run the coroutine '
+                'with AsyncRunner.run_async() (or on PyGObject\'s asyncio loop)')
+    future = loop.create_future()
     cancellable = Gio.Cancellable()
 
     def callback(source, result, *unused):

@@ -4,6 +4,7 @@ the runner's main context, and run_async() on it."""
 
 import asyncio
 import contextvars
+import fcntl
 import functools
 import inspect
 import math
@@ -14,11 +15,13 @@ import types
 
 from gi.repository import GLib
 
-from .common import (_GLib, _MAX_TIMEOUT_MS, _call_name, _fd_source_new, _outcome,
-                     _raw_run_sync_full)
+from .common import _GLib, _MAX_TIMEOUT_MS, _call_name, _outcome, _fd_source_new, _raw_run_sync_full
 from .signals import _invoke
 from .thread import _pump, _runner_thread
 
+
+# How many turns a loop gets to end its cancelled tasks when it closes.
+_CLOSING_TURNS = 16
 
 # Python >= 3.12 (needed from 3.14 on, where the current task is per thread).
 _swap_current_task = getattr(asyncio.tasks, '_swap_current_task', None)
@@ -63,6 +66,15 @@ class _Selector(selectors._BaseSelectorImpl):
         return key
 
     def _on_fd(self, fd, event, *unused):
+        try:
+            fcntl.fcntl(fd, fcntl.F_GETFD)
+        except OSError:
+            # Closed without remove_reader() or remove_writer(): GLib would
+            # poll it (POLLNVAL) for ever, at 100 % of a core; asyncio's
+            # epoll forgets a closed descriptor. So do we, until unregister.
+            for source in self.sources.pop(fd, ()):
+                source.destroy()
+            return GLib.SOURCE_REMOVE
         self.seen[fd] = self.seen.get(fd, 0) | event
         loop = self.loop
         if loop is not None:
@@ -123,17 +135,24 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
             self._sources.append(source)
         self._stepping = False
         self._completions = []      # the run_async() tasks to complete after this turn
+        self._runs = set()          # the run_async() calls in flight (_Run)
         super().__init__(selector)
         selector.loop = self
 
+    # Both hooks below add a frame to the traceback that asyncio's debug
+    # mode records in a handle: removed, as asyncio removes its own.
     def _call_soon(self, callback, args, context):
         handle = super()._call_soon(callback, args, context)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]
         if not self._stepping and threading.get_ident() == self._runner_ident:
             self._reschedule()
         return handle
 
     def call_at(self, when, callback, *args, context=None):
         handle = super().call_at(when, callback, *args, context=context)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]
         if not self._stepping and threading.get_ident() == self._runner_ident:
             self._reschedule()
         return handle
@@ -161,12 +180,18 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
         asyncio._set_running_loop(self)
         sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook,
                                finalizer=self._asyncgen_finalizer_hook)
+        escaped = None
         try:
             try:
                 for turn in range(4):
                     self._run_once()
                     if not self._ready or self._stopping:
                         break
+            except (KeyboardInterrupt, SystemExit) as error:
+                # What asyncio lets out of a task or a callback, for
+                # run_forever() to raise to asyncio.run()'s caller: here,
+                # to the callers of run_async() waiting on this loop.
+                escaped = error
             finally:
                 self._stopping = False
                 sys.set_asyncgen_hooks(*hooks)
@@ -175,6 +200,9 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
                     _swap_current_task(previous, outer_task)
                 self._thread_id = None if previous is not self else self._thread_id
                 self._stepping = False
+            if escaped is not None:
+                self._fail_runs(escaped)
+                escaped = None
             self._reschedule()
         finally:
             # Last: each wakes its caller, who then needs the GIL.
@@ -227,15 +255,78 @@ class _RunnerLoop(asyncio.SelectorEventLoop):
             source.destroy()
         self._sources = []
 
+    def _fail_runs(self, error):
+        """Runner thread: ends every run_async() in flight on this loop
+        with @error, and cancels its task."""
+        runs = list(self._runs)
+        if not runs and not isinstance(error, GLib.Error):
+            self.call_exception_handler({
+                'message': '%s on the runner\'s loop, with no run_async() in flight to raise it'
+                           % (type(error).__name__,),
+                'exception': error,
+            })
+        for run in runs:
+            run.end(False, error)
+            run.asyncio_task.cancel()
 
-def _complete_after_turn(task):
-    """Runner thread, in a run_async() coroutine: completes the core's
-    @task at the end of its loop's turn."""
-    loop = asyncio.get_running_loop()
-    if isinstance(loop, _RunnerLoop) and loop._stepping:
-        loop._completions.append(task)
-    else:
-        task.return_value(True)
+    def _finish(self):
+        """Runner thread, outside its turns: closes the loop as asyncio.run()
+        closes its own: cancels the tasks left (each once), closes the async
+        generators left, and gives them a few turns to end."""
+        if self._stepping or self.is_closed():
+            return
+        cancelled = set()
+        closing = None      # the task that closes the async generators
+        for turn in range(_CLOSING_TURNS):
+            pending = asyncio.all_tasks(self)
+            pending.discard(closing)
+            if pending:
+                for task in pending - cancelled:
+                    task.cancel()
+                cancelled |= pending
+            elif closing is None and self._asyncgens:
+                closing = self.create_task(self.shutdown_asyncgens())
+            elif closing is None or closing.done():
+                break
+            self._step()
+        self.close()
+
+
+class _Run:
+    """A run_async() call, as its loop sees it (runner thread only). It ends
+    once: with its coroutine's outcome, or earlier with a KeyboardInterrupt
+    or SystemExit that escaped its loop's turn, or with CLOSED when the
+    runner shuts down."""
+
+    __slots__ = ('loop', 'task', 'outcome', 'asyncio_task', 'done')
+
+    def __init__(self, loop, task, outcome):
+        self.loop = loop
+        self.task = task            # the core's: returned once the run ends
+        self.outcome = outcome      # the caller's: (succeeded, value)
+        self.asyncio_task = None
+        self.done = False
+
+    def end(self, succeeded, value):
+        if self.done:
+            return
+        self.done = True
+        loop = self.loop
+        loop._runs.discard(self)
+        self.outcome.append((succeeded, value))
+        if loop._stepping:
+            # Completed once the loop's turn is over: the caller, woken at
+            # once, then finds the GIL free.
+            loop._completions.append(self.task)
+        else:
+            self.task.return_value(True)
+
+
+def _create_task(loop, coroutine, context):
+    """A task of @coroutine on @loop that runs in @context."""
+    if sys.version_info >= (3, 11):
+        return loop.create_task(coroutine, context=context)
+    return context.run(loop.create_task, coroutine)     # the task copies it
 
 
 def _loop_of_thread(runner):
@@ -263,18 +354,16 @@ def _run_async(runner, awaitable, cancellable, timeout):
                             'for a plain callable use run()' % (awaitable,))
     context = contextvars.copy_context()
     outcome = []
-    started = []    # (loop, asyncio task), once the runner thread made it
+    started = []    # (loop, asyncio task, private), once the runner thread made it
 
     # Runner thread, from the loop.
-    async def main(task):
+    async def main(run):
         try:
-            outcome.append((True, await awaitable))
+            result = await awaitable
         except BaseException as error:
-            outcome.append((False, error))
-        finally:
-            # Completed once the loop's turn is over: the caller, woken
-            # at once, then finds the GIL free.
-            _complete_after_turn(task)
+            run.end(False, error)
+        else:
+            run.end(True, result)
 
     # Runner thread; the caller waits while it runs. It only makes the
     # asyncio task, which the loop's next turn starts: the coroutine
@@ -283,16 +372,16 @@ def _run_async(runner, awaitable, cancellable, timeout):
     def function(runner, task, *unused):
         try:
             loop, private = _loop_of_thread(runner)
-            asyncio_task = loop.create_task(main(task), context=context)
+            run = _Run(loop, task, outcome)
+            run.asyncio_task = _create_task(loop, main(run), context)
         except BaseException as error:
             if inspect.iscoroutine(awaitable):
                 awaitable.close()
             outcome.append((False, error))
             task.return_value(True)
             return True
-        if private:
-            asyncio_task.add_done_callback(lambda unused: loop.close())
-        started.append((loop, asyncio_task))
+        loop._runs.add(run)
+        started.append((loop, run.asyncio_task, private))
         return True
 
     try:
@@ -304,13 +393,21 @@ def _run_async(runner, awaitable, cancellable, timeout):
         # asyncio task, which sees CancelledError on the runner thread.
         # Ended before the runner took it (an early timeout, say): close
         # the coroutine, which would otherwise never be awaited.
-        if started:
-            loop, asyncio_task = started[0]
+        if not started:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+        elif started[0][2]:
+            started[0][0]._finish()     # a nested run, here on the runner thread
+        else:
+            loop, asyncio_task, private = started[0]
             try:
                 loop.call_soon_threadsafe(asyncio_task.cancel)
             except RuntimeError:
                 pass    # the loop is closed: the task is over
-        elif inspect.iscoroutine(awaitable):
-            awaitable.close()
         raise
-    return _outcome(outcome)
+    if started and started[0][2]:
+        # A nested run's own loop, which no one else uses: closed, with
+        # what its coroutine left running (it would leak its descriptors
+        # and sources; asyncio.run() does the same).
+        started[0][0]._finish()
+    return _outcome(*outcome.pop())

@@ -9,11 +9,11 @@ import types
 
 from gi.repository import GLib, GObject
 
-from .common import (AsyncRunner, _MAX_TIMEOUT_MS, _UNSET, _call_name, _outcome,
-                     _raw_run_sync_full)
+from .common import AsyncRunner, _MAX_TIMEOUT_MS, _UNSET, _call_name, _outcome, _raw_run_sync_full
 from .exit import _scoped_runners, _shutdown
 from .functions import wrap
 from .gio_call import _call
+from .iterate import _iterate
 from .loop import _run_async
 from .signals import _Call, _invoke, _may_watch_sigint
 from .thread import _pump, _runner_thread
@@ -362,7 +362,7 @@ class RunnerMethods:
                 return True
 
         _invoke(self, _raw_run_sync_full, function, cancellable, timeout, _call_name(fn))
-        return _outcome(outcome)
+        return _outcome(*outcome.pop())
 
 
     def call_method_sync(self, obj, method, args=(), cancellable=None, timeout=None):
@@ -453,30 +453,11 @@ class RunnerMethods:
 
     def iterate(self, async_iterable, *, timeout=None, cancellable=None):
         """A synchronous iterator over @async_iterable (an async generator or
-        async iterator), one `run_async()` per item with these options; it
-        closes the generator (``aclose()``) when the loop over it stops
-        early. Something that is not async-iterable is refused at once
-        with `TypeError`."""
-        if getattr(type(async_iterable), '__aiter__', None) is None:
-            raise TypeError('iterate() takes an async iterable (an async generator or async '
-                            'iterator), not %r' % (async_iterable,))
-        return self._iterate(async_iterable.__aiter__(), timeout, cancellable)
-
-    def _iterate(self, iterator, timeout, cancellable):
-        finished = False
-        try:
-            while True:
-                try:
-                    item = self._run_async(_anext(iterator), cancellable, timeout)
-                except StopAsyncIteration:
-                    finished = True
-                    return
-                yield item
-        finally:
-            aclose = getattr(iterator, 'aclose', None)
-            if not finished and aclose is not None:
-                self._run_async(aclose(), cancellable, timeout)
-
-
-async def _anext(iterator):
-    return await iterator.__anext__()
+        async iterator), which runs in one asyncio task on the runner's
+        loop, as `async for` would run it: its contextvars and its
+        ``asyncio.timeout()`` hold across its yields. Each item is one
+        call with these options; a step that ends early (timeout, Ctrl-C,
+        the cancellable, the runner's shutdown) raises as `run_async()`
+        does and cancels the generator. When the loop over it stops early,
+        the generator is closed (``aclose()``)."""
+        return _iterate(self, async_iterable, cancellable, timeout)

@@ -18,8 +18,8 @@ except ImportError:
 
 from gi.repository import GLib, GObject, Gio
 
-from .common import (_MAX_TIMEOUT_MS, _drain, _fd_source_new, _outcome, _raw_main_loop_run,
-                     _set_wakeup_fd)
+from .common import (_MAX_TIMEOUT_MS, _drain, _fd_source_new, _is_timed_out, _outcome,
+                     _raw_main_loop_run, _set_wakeup_fd, _timed_out)
 
 
 class _Watchdog:
@@ -380,8 +380,9 @@ class _Call:
                 and error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
                 and not (self.user_cancellable is not None
                          and self.user_cancellable.is_cancelled())):
-            return GLib.Error.new_literal(Gio.io_error_quark(), 'Operation timed out',
-                                          Gio.IOErrorEnum.TIMED_OUT)
+            return _timed_out()
+        if _is_timed_out(error):
+            return _timed_out(error)    # the runner's own timeout
         return error
 
 
@@ -452,7 +453,7 @@ def _call_from_main(call, raw, runner, name, function):
         raise
     finally:
         call.wake = None
-    return _outcome(outcome)
+    return _outcome(*outcome.pop())
 
 
 def _invoke(runner, raw, function, cancellable, timeout, name):
@@ -464,7 +465,12 @@ def _invoke(runner, raw, function, cancellable, timeout, name):
     if not watch_sigint and cancellable is None and timeout is None:
         # Nothing of the override's can end this call early: no _Call.
         # The per-call timeout 0 is the runner's own.
-        return raw(runner, name, 0, function, None, None)
+        try:
+            return raw(runner, name, 0, function, None, None)
+        except GLib.Error as error:
+            if not _is_timed_out(error):
+                raise
+            raise _timed_out(error) from None
     call = _Call(cancellable, timeout, watch_sigint)
     error = None
     try:

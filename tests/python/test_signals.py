@@ -74,6 +74,9 @@ def report_interrupted(fn, busy):
         outcome = 'KeyboardInterrupt'
     report(outcome=outcome, busy_finished=busy.finished.is_set())
     busy.release.set()
+    # Not at exit: a thread that prints while the interpreter finalizes
+    # aborts it (a daemon thread would too).
+    busy.finished.wait(30)
 ''' % FUNCTION_LIMIT
 
 

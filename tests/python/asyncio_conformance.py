@@ -53,9 +53,7 @@ WORKER_LIMIT = 840
 # test), with the reason: such a test may fail on the runner's loop (the
 # summary says whether it still does).
 CANNOT_APPLY = {
-    'test.test_asyncio.test_events.HandleTests.test_handle_source_traceback':
-        'debug-mode source tracebacks end in the override\'s call_soon() wrapper, not the '
-        'caller\'s line (issue 20, point 3)',
+    # None today (point 3 made test_handle_source_traceback pass).
 }
 
 

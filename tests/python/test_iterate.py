@@ -33,15 +33,13 @@ def test_a_timeout_during_a_step_raises_timed_out(runner):
 
     async def gen():
         try:
-            yield 1
             await asyncio.sleep(DEADLINE * 10)
-            yield 2
+            yield 1
         finally:
             await asyncio.sleep(0.01)   # a cleanup that takes some turns
             closed.set()
 
     items = runner.iterate(gen(), timeout=0.05)
-    assert next(items) == 1
     with pytest.raises(TimeoutError) as info:
         next(items)
     assert io_error(info.value, Gio.IOErrorEnum.TIMED_OUT)

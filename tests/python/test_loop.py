@@ -5,6 +5,7 @@ debug-mode tracebacks, a descriptor closed behind the loop's back, tasks
 left running."""
 
 import asyncio
+import gc
 import os
 import sys
 import threading
@@ -110,10 +111,11 @@ def test_nested_run_async_closes_its_loop(runner, caplog):
         return [runner.run_async(inner(i)) for i in range(n)]
 
     assert runner.run_async(outer(1)) == [0]     # the thread's own loop, made once
+    gc.collect()    # what earlier tests left to the collector closes its descriptors now
     before = open_descriptors()
     assert runner.run_async(outer(100)) == list(range(100))
     assert runner.run(lambda: [runner.run_async(inner(i)) for i in range(100)]) == list(range(100))
-    assert open_descriptors() == before
+    assert open_descriptors() <= before
     assert 'Cannot close a running event loop' not in caplog.text
     assert 'Traceback' not in caplog.text
 

@@ -23,6 +23,13 @@ async_runner_packages_for () {
     bookworm) echo libsysprof-4-dev ;;
     *) printf '%s\n' libgirepository-2.0-dev libsysprof-capture-4-dev ;;
   esac
+  # CPython's own test_asyncio, for the release's python3 (the override's
+  # asyncio conformance run, tests/python/asyncio_conformance.py).
+  case $1 in
+    bookworm) echo libpython3.11-testsuite ;;
+    trixie) echo libpython3.13-testsuite ;;
+    *) echo libpython3.14-testsuite ;;
+  esac
 }
 
 # The release this machine runs.

@@ -70,7 +70,7 @@ def wrap(async_method, *args, finish=None, **options):
     if inspect.iscoroutine(async_method) or inspect.iscoroutinefunction(async_method):
         raise TypeError('wrap() takes a Gio asynchronous method, not a coroutine: await it')
     shape = _shape_of(async_method)
-    shape.check_options(options)
+    shape.check(args, options)
     finish = _find_finish(async_method, shape, args, finish)
     return _wrapped(async_method, shape, args, options, finish)
 
@@ -114,7 +114,10 @@ def sync(coroutine_function=None, *, runner=None):
         data = fetch('/etc/os-release')
     """
     def decorate(fn):
-        if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
+        if inspect.isasyncgenfunction(fn):
+            raise TypeError('sync() takes an async def function that returns, not the async '
+                            'generator function %r: iterate over it with iterate()' % (fn,))
+        if not inspect.iscoroutinefunction(fn):
             raise TypeError('sync() takes an async def function, not %r' % (fn,))
 
         @functools.wraps(fn)

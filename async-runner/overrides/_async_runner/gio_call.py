@@ -76,7 +76,8 @@ class _Shape:
 
     __slots__ = ('cancellable', 'callback', 'names', 'order', 'aliases', 'gi_info',
                  'finish_name', 'unbound', 'instance', 'static', 'default_finish',
-                 'is_method', 'positional', 'indices', 'first_user_data')
+                 'finish_is_method', 'is_method', 'positional', 'indices', 'first_user_data',
+                 'max_positional')
 
     def __init__(self, async_method):
         self.cancellable = None
@@ -91,7 +92,11 @@ class _Shape:
 
         self.static = None
         self.default_finish = None
+        self.finish_is_method = False
         self.is_method = False
+        # GI: how many positional arguments it takes (the instance apart)
+        # before the cancellable or the callback, which are the call's own.
+        self.max_positional = math.inf
         # GI: by count of positional arguments given (the instance apart),
         # what fills the rest in order when no keyword argument is given
         # (_FILL_*), or None when that cannot be done by position.
@@ -144,6 +149,8 @@ class _Shape:
             if self.cancellable is None or self.callback is None:
                 raise TypeError('%s() takes no cancellable or no GAsyncReadyCallback: '
                                 'it is not a Gio asynchronous method' % (name,))
+            self.max_positional = min(i for i, (arg_name, _) in enumerate(self.order)
+                                      if arg_name in (self.cancellable, self.callback))
             # Keyword names that hold on every PyGObject: a closure-taking
             # variant's "progress_callback_closure" is also "progress_callback".
             for arg_name in self.names:
@@ -175,7 +182,9 @@ class _Shape:
         shape.finish_name = self.finish_name
         shape.static = self.static
         shape.default_finish = self.default_finish
+        shape.finish_is_method = self.finish_is_method
         shape.is_method = self.is_method
+        shape.max_positional = self.max_positional
         shape.positional = self.positional
         shape.indices = self.indices
         shape.first_user_data = self.first_user_data
@@ -234,10 +243,20 @@ class _Shape:
                 options[name] = None
         return async_method(*args, **options)
 
-    def check_options(self, options):
-        """Refuses keyword arguments the method does not take, before the call."""
+    def check(self, args, options):
+        """Refuses, before the call, a positional argument in the place of
+        the cancellable or the callback (they are the call's own) and
+        keyword arguments the method does not take."""
         if self.names is None:
             return
+        if len(args) - self.unbound > self.max_positional:
+            value = args[self.unbound + self.max_positional]
+            if isinstance(value, Gio.Cancellable):
+                raise TypeError('%s(): pass the cancellable as cancellable=, not by position'
+                                % (self.gi_info.get_name(),))
+            raise TypeError('%s(): %r is not a cancellable (the call passes its own; pass '
+                            'yours as cancellable=), and the callback is the call\'s own'
+                            % (self.gi_info.get_name(), value))
         for key in options:
             if key not in self.names and self.aliases.get(key) not in self.names:
                 raise TypeError('%s() has no parameter %r' % (self.gi_info.get_name(), key))
@@ -289,13 +308,41 @@ def _takes_async_result(info):
     return False
 
 
+def _gi_finish_of(info):
+    """The FunctionInfo of GI's own pairing of the async function @info with
+    its finish function, where the typelib and PyGObject give it (GLib >=
+    2.80, PyGObject >= 3.52), else None."""
+    get_finish_func = getattr(info, 'get_finish_func', None)
+    return get_finish_func() if get_finish_func is not None else None
+
+
+def _gi_pairs(info, finish_info, finish_name):
+    """Whether the GI function @finish_info finishes the GI function @info
+    (both public GI data): GI's own pairing where the stack has it, else by
+    name (X_async or X -> X_finish) in the same namespace, beside @info or
+    in a base of its class. A method's finish may be a plain function
+    (g_io_stream_splice_finish()), and the reverse."""
+    paired = _gi_finish_of(info)
+    if paired is not None:
+        return paired.get_symbol() == finish_info.get_symbol()
+    if (finish_info.get_name() != finish_name
+            or finish_info.get_namespace() != info.get_namespace()):
+        return False
+    owner, finish_owner = _gi_scope(info), _gi_scope(finish_info)
+    return owner is finish_owner or (isinstance(owner, type) and isinstance(finish_owner, type)
+                                     and issubclass(owner, finish_owner))
+
+
 def _find_finish(async_method, shape, args, finish):
     """Returns a function of the result that finishes @async_method: @finish
-    if given (checked when both are GI functions), else the function found
-    by name (``X_async`` or ``X`` -> ``X_finish``) beside it.
+    if given (checked when both are GI functions), else the function that
+    GI pairs with it, or the one found by name (``X_async`` or ``X`` ->
+    ``X_finish``) beside it.
 
     Raises TypeError when there is none to find or @finish does not belong
-    to @async_method, before anything runs.
+    to @async_method, before anything runs: a finish function of another
+    operation would take a result that is not its own (GIO's finish
+    functions then read the wrong data).
     """
     info = shape.gi_info
 
@@ -310,27 +357,20 @@ def _find_finish(async_method, shape, args, finish):
                             % (finish_info.get_name(),))
         if info is None:
             return finish
-        if finish_info.is_method() != info.is_method():
-            raise TypeError('finish=%s() does not belong to %s(): one is a method, '
-                            'the other is not' % (finish_info.get_name(), info.get_name()))
-        if not info.is_method():
-            if finish_info.get_namespace() != info.get_namespace():
-                raise TypeError('finish=%s() does not belong to %s()'
-                                % (finish_info.get_name(), info.get_name()))
+        if not _gi_pairs(info, finish_info, shape.finish_name):
+            owner = _gi_scope(finish_info)
+            raise TypeError('finish=%s.%s() is not the finish function of %s(): a GI '
+                            'function finishes its own operation only (wrap another in a '
+                            'Python function to pass it)'
+                            % (getattr(owner, '__name__', '?'), finish_info.get_name(),
+                               info.get_name()))
+        if finish_bound or not finish_info.is_method():
             return finish
-        owner, finish_owner = _gi_scope(info), _gi_scope(finish_info)
-        if not (isinstance(owner, type) and isinstance(finish_owner, type)
-                and issubclass(owner, finish_owner)):
-            raise TypeError('finish=%s.%s() does not belong to %s.%s()'
-                            % (finish_owner.__name__, finish_info.get_name(),
-                               owner.__name__, info.get_name()))
-        if finish_bound:
-            return finish       # bound to its instance already
         return _bind_finish(finish, args, shape)
 
     if info is not None and shape.default_finish is not None:
         candidate = shape.default_finish
-        if not shape.is_method:
+        if not shape.finish_is_method:
             return candidate
         return _bind_finish(candidate, args, shape)
     if shape.finish_name is None:
@@ -342,19 +382,25 @@ def _find_finish(async_method, shape, args, finish):
             raise TypeError('%r has no %s() beside it: pass finish='
                             % (async_method, shape.finish_name))
         return candidate
-    candidate = getattr(_gi_scope(info), shape.finish_name, None)
+    paired = _gi_finish_of(info)
+    if paired is not None:
+        candidate = getattr(_gi_scope(paired), paired.get_name(), None)
+    else:
+        candidate = getattr(_gi_scope(info), shape.finish_name, None)
     if candidate is None:
         raise TypeError('%s() has no %s() beside it: pass finish='
                         % (info.get_name(), shape.finish_name))
     candidate_info = _gi_function(candidate)[0]
-    if candidate_info is not None and (not _takes_async_result(candidate_info)
-                                       or candidate_info.is_method() != info.is_method()):
+    if candidate_info is not None and not _takes_async_result(candidate_info):
         raise TypeError('%s() is not the finish function of %s(): pass finish='
                         % (shape.finish_name, info.get_name()))
+    # An override's Python function in the class takes the instance.
+    is_method = info.is_method() if candidate_info is None else candidate_info.is_method()
     cached = _gi_shapes.get(info.get_symbol())
     if cached is not None:
         cached.default_finish = candidate
-    if not info.is_method():
+        cached.finish_is_method = is_method
+    if not is_method:
         return candidate
     return _bind_finish(candidate, args, shape)
 
@@ -392,7 +438,7 @@ def _call(runner, async_method, args, cancellable, timeout, finish, options):
         if not callable(async_method):
             raise TypeError('call() takes a Gio asynchronous method, not %r'
                             % (async_method,))
-    shape.check_options(options)
+    shape.check(args, options)
     finish = _find_finish(async_method, shape, args, finish)
 
     failure = []

@@ -25,6 +25,8 @@ def _seconds_to_ms(seconds, what):
         return 0
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError('%s is a number of seconds or None' % (what,))
+    if seconds == math.inf:
+        return 0
     if not seconds > 0:
         raise ValueError('%s must be a number of seconds > 0, or None for no limit '
                          '(a runner\'s 0 would mean no limit)' % (what,))
@@ -228,7 +230,12 @@ class RunnerMethods:
 
     def shutdown(self):
         """Stops the runner (see the C documentation). The default runner
-        lives as long as the process and cannot be shut down."""
+        lives as long as the process and cannot be shut down.
+
+        A function still running on the runner thread holds the shutdown
+        up until it returns; Ctrl-C in the main thread ends that wait at
+        once (`KeyboardInterrupt`) and leaves the runner to its thread,
+        which shuts it down once the function returns."""
         if self._is_default():
             raise RuntimeError('the default runner lives as long as the process; '
                                'use AsyncRunner.Runner() for one you can shut down')
@@ -241,7 +248,10 @@ class RunnerMethods:
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
-        self.shutdown()
+        # With Ctrl-C on its way, a function still running on the runner
+        # thread does not hold it up: the runner is left to it.
+        _shutdown(self, wait=not (exc_type is not None
+                                  and issubclass(exc_type, KeyboardInterrupt)))
         return False
 
     def with_options(self, *, timeout=None, cancellable=None):
@@ -275,14 +285,21 @@ class RunnerMethods:
             any thread; the call then raises `GLib.Error`
             ``Gio.IOErrorEnum.CANCELLED`` at once.
         :param timeout: a time limit in seconds for this call (0: already
-            expired); past it the operation is cancelled and `GLib.Error`
-            ``Gio.IOErrorEnum.TIMED_OUT`` is raised. The runner's own
-            `timeout` applies as well.
+            expired; None or ``math.inf``: none); past it the operation is
+            cancelled and `GLib.Error` ``Gio.IOErrorEnum.TIMED_OUT`` is
+            raised. The runner's own `timeout` applies as well.
         :param finish: the function that takes the `Gio.AsyncResult` and
-            returns the outcome. By default the ``X_finish`` function
-            beside ``X_async`` (or beside ``X``: ``Gio.DBusConnection.call``
-            is finished by ``call_finish``). A GI function that does not
-            belong to @async_method is refused with `TypeError`.
+            returns the outcome. By default the finish function that GI
+            pairs with @async_method where the stack says (GLib >= 2.80,
+            PyGObject >= 3.52), else the ``X_finish`` function beside
+            ``X_async`` (or beside ``X``: ``Gio.DBusConnection.call`` is
+            finished by ``call_finish``), a method or a plain function
+            (``Gio.IOStream.splice_finish``). A GI function that does not
+            finish @async_method's own operation (another class's, or
+            another operation's of the same class) is refused with
+            `TypeError` before anything runs; a Python function is trusted.
+            A positional argument in the place of the cancellable is
+            refused likewise.
         :returns: what the finish function returns.
         :raises GLib.Error: the operation's own error, unchanged, or
             CANCELLED, TIMED_OUT, or CLOSED when the runner shuts down.

@@ -5,6 +5,7 @@ handler), served by the watchdog thread; what a forked child resets."""
 
 import math
 import os
+import queue
 import select
 import signal
 import threading
@@ -17,8 +18,8 @@ except ImportError:
 
 from gi.repository import GLib, GObject, Gio
 
-from .common import (_MAX_TIMEOUT_MS, _drain, _fd_source_new, _is_timed_out, _raw_main_loop_run,
-                     _set_wakeup_fd, _timed_out)
+from .common import (_MAX_TIMEOUT_MS, _drain, _fd_source_new, _is_timed_out, _outcome,
+                     _raw_main_loop_run, _set_wakeup_fd, _timed_out)
 
 
 class _Watchdog:
@@ -112,6 +113,8 @@ class _SigintWatch:
             call = cls.current
             if call is not None:
                 call.signals += data
+                if call.wake is not None:
+                    call.wake.set()     # the main thread runs the handlers
                 if signal.SIGINT in data:
                     # Under the lock: once end() has run, the call (and
                     # its cancellable, which may be recycled) is left alone.
@@ -120,10 +123,24 @@ class _SigintWatch:
 
 
 def _after_fork_in_child():
+    """A child forked (by another thread) while the main thread waits in a
+    call that watches Ctrl-C: the call is the parent's, so its SIGINT
+    handler and its wakeup fd (the parent's pipe, which the parent's
+    watchdog reads) give way to what was there before it."""
+    global _watching_sigint
     # A thread of the parent's may have held them.
     _Watchdog.lock = threading.Lock()
     _SigintWatch.lock = threading.Lock()
-    _SigintWatch.current = None
+    call, _SigintWatch.current = _SigintWatch.current, None
+    if call is not None and _watching_sigint:
+        _watching_sigint = False
+        if call._saved_handler is not None:
+            _signals.signal(signal.SIGINT, call._saved_handler)
+            call._saved_handler = None
+        if call._saved_fd:
+            _set_wakeup_fd(call._saved_fd[0])
+            del call._saved_fd[:]
+        call.watch_sigint = False
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -137,6 +154,7 @@ _spare_cancellables = []
 _watching_sigint = False
 
 
+_INF = math.inf
 _get_ident = threading.get_ident
 _main_thread = threading.main_thread
 _getsignal = _signals.getsignal
@@ -184,7 +202,7 @@ class _Call:
 
     __slots__ = ('user_cancellable', 'timeout', 'timed_out', 'watch_sigint', 'signals',
                  'cancellable', 'cancelled', '_on_user_cancelled', '_timeout_source',
-                 '_saved_handler', '_saved_fd', '_interrupted', '_sigint_frame')
+                 '_saved_handler', '_saved_fd', '_interrupted', '_sigint_frame', 'wake')
 
     def __init__(self, cancellable, timeout, watch_sigint):
         if timeout is not None:
@@ -202,6 +220,7 @@ class _Call:
         self._saved_fd = []
         self._interrupted = False
         self._sigint_frame = None
+        self.wake = None            # main thread: set when its call ends or a signal comes
 
         if watch_sigint or timeout is not None:
             try:
@@ -367,9 +386,81 @@ class _Call:
         return error
 
 
+class _MainCaller:
+    """A thread that makes the main thread's calls in C while the main
+    thread waits in Python (`_call_from_main()`), where the Python-level
+    handler of every signal runs at once, as in
+    ``run_coroutine_threadsafe(...).result()``: a SIGTERM handler does not
+    wait for the end of a 5 s call. Started on first use; a forked child
+    starts its own."""
+
+    pid = None
+    queue = None
+
+    @classmethod
+    def submit(cls, work):
+        """Main thread: has the thread run work(); RuntimeError when no
+        thread can start (at the interpreter's exit)."""
+        if cls.pid != os.getpid():
+            work_queue = queue.SimpleQueue()
+            threading.Thread(target=cls._serve, args=(work_queue,),
+                             name='AsyncRunner main-thread calls', daemon=True).start()
+            cls.queue, cls.pid = work_queue, os.getpid()
+        cls.queue.put(work)
+
+    @staticmethod
+    def _serve(work_queue):
+        while True:
+            work_queue.get()()
+
+
+def _call_from_main(call, raw, runner, name, function):
+    """Main thread, in a call that watches Ctrl-C: makes the raw call on
+    the `_MainCaller` thread and waits for it in Python. The watchdog
+    wakes the wait when a signal comes (the wakeup fd is its pipe):
+    Python then runs the signal's handler here, at once. A handler that
+    raises ends the call (cancelled) and its exception is raised once the
+    call has ended."""
+    outcome = []
+    wake = threading.Event()
+
+    # The _MainCaller thread.
+    def work():
+        try:
+            outcome.append((True, raw(runner, name, 0, function, None, call.cancellable)))
+        except BaseException as error:
+            outcome.append((False, error))
+        wake.set()
+
+    call.wake = wake
+    try:
+        _MainCaller.submit(work)
+    except RuntimeError:
+        call.wake = None    # no thread at exit: wait in C
+        return raw(runner, name, 0, function, None, call.cancellable)
+    try:
+        while not outcome:
+            wake.wait()
+            wake.clear()
+            _checkpoint()   # the signal handlers run here (or in wait())
+    except BaseException:
+        call.cancel()
+        while not outcome:
+            try:
+                wake.wait()
+            except BaseException:
+                pass        # the first exception is the one raised
+        raise
+    finally:
+        call.wake = None
+    return _outcome(*outcome.pop())
+
+
 def _invoke(runner, raw, function, cancellable, timeout, name):
     """Calls the raw run_sync_full() or call_sync_full() @raw on @runner
     with @function, ended early by @cancellable, @timeout or Ctrl-C."""
+    if timeout == _INF:
+        timeout = None      # no limit
     watch_sigint = _may_watch_sigint()
     if not watch_sigint and cancellable is None and timeout is None:
         # Nothing of the override's can end this call early: no _Call.
@@ -386,7 +477,10 @@ def _invoke(runner, raw, function, cancellable, timeout, name):
         call.open()
         try:
             # The per-call timeout is _Call's: 0 is the runner's own.
-            result = raw(runner, name, 0, function, None, call.cancellable)
+            if watch_sigint:
+                result = _call_from_main(call, raw, runner, name, function)
+            else:
+                result = raw(runner, name, 0, function, None, call.cancellable)
         except GLib.Error as e:
             error = e
     finally:

@@ -60,6 +60,7 @@
 
 #include "async-runner-call-private.h"
 #include "async-runner-call-queue-private.h"
+#include "async-runner-compat-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-park-private.h"

@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "async-runner-compat-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 

@@ -42,7 +42,7 @@ start_query_info (AsyncRunner         *runner,
   return TRUE;
 }
 
-G_NORETURN static void
+static G_GNUC_NORETURN void
 fail (const GError *error)
 {
   g_printerr ("bench-fanout: %s\n", error != NULL ? error->message : "failed");

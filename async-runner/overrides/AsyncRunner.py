@@ -1818,7 +1818,12 @@ class Runner(AsyncRunner.Runner):
         def function(runner, task, *unused):
             try:
                 loop, private = _loop_of_thread(runner)
-                asyncio_task = loop.create_task(main(task), context=context)
+                if sys.version_info >= (3, 11):
+                    asyncio_task = loop.create_task(main(task), context=context)
+                else:
+                    # No context= before Python 3.11: a task runs in a copy
+                    # of the context it is made in, here of the caller's.
+                    asyncio_task = context.run(loop.create_task, main(task))
             except BaseException as error:
                 if inspect.iscoroutine(awaitable):
                     awaitable.close()

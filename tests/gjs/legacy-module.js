@@ -17,6 +17,15 @@ const System = imports.system;
 
 const loaded = new Map();
 
+// TextDecoder came with GJS 1.70; the tests decode UTF-8 only.
+if (typeof globalThis.TextDecoder === 'undefined') {
+    globalThis.TextDecoder = class TextDecoder {
+        decode(bytes) {
+            return ByteArray.toString(bytes);
+        }
+    };
+}
+
 function translate(path, source) {
     const exported = [];
     let body = source

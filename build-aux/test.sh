@@ -167,6 +167,7 @@ status=0
 for name in "${stacks[@]}"; do
   stage "stack $name"
   log=$logdir/$name.log
+  started=$SECONDS
   if [ "$name" = host ]; then
     ( run_host ) 2>&1 | tee "$log" || true
   elif [ "$(id -u)" -ne 0 ]; then
@@ -182,15 +183,16 @@ for name in "${stacks[@]}"; do
     described="no result (see above)"
     status=1
   fi
-  summary+=("$name|$described|$counts")
+  summary+=("$name|$described|$counts|$((SECONDS - started))")
 done
 
 stage "summary of every stack"
 total_passed=0 total_failed=0 total_skipped=0
 for line in "${summary[@]}"; do
-  IFS='|' read -r name described counts <<<"$line"
+  IFS='|' read -r name described counts seconds <<<"$line"
   read -r passed failed skipped < <(echo "$counts" | sed -E 's/tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
-  printf 'stack %-11s %s passed, %s failed, %s skipped on %s\n' "$name" "$passed" "$failed" "$skipped" "$described"
+  printf 'stack %-11s %s passed, %s failed, %s skipped in %d min %02d s on %s\n' \
+    "$name" "$passed" "$failed" "$skipped" $((seconds / 60)) $((seconds % 60)) "$described"
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
   total_skipped=$((total_skipped + skipped))

@@ -38,6 +38,7 @@ case $mode in
     fi
     ;;
   asan)
+    asan_time_scale=3
     # b_lundef=false: a sanitized shared library leaves the runtime's
     # symbols to the executable.
     set -- "$@" -Db_sanitize=address,undefined -Db_lundef=false
@@ -63,9 +64,12 @@ case $mode in
   asan)
     # Slices would hide GLib's allocations from ASan. GLib is not built
     # with frame pointers: the slow unwinder gives leak reports whole stacks.
+    # Every bound on time, meson's timeouts and the tests' own
+    # (test_time_scale() in tests/test-util.h), is multiplied by one factor.
     G_SLICE=always-malloc \
+    ASYNC_RUNNER_TEST_TIME_SCALE=$asan_time_scale \
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1:fast_unwind_on_malloc=0:print_summary=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1} \
-      meson test -C "$builddir" --suite c --print-errorlogs
+      meson test -C "$builddir" --suite c --print-errorlogs --timeout-multiplier "$asan_time_scale"
     ;;
 esac

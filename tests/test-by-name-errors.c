@@ -64,6 +64,24 @@ cancel_soon (gpointer data)
   return NULL;
 }
 
+/* Waits until @object holds @n_refs references again; FALSE if it does
+ * not within WAIT_LIMIT_S. */
+static gboolean
+wait_for_ref_count (GObject *object,
+                    gint     n_refs)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_S * G_TIME_SPAN_SECOND;
+
+  while (g_atomic_int_get ((gint *) &object->ref_count) != n_refs)
+    {
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+    }
+
+  return TRUE;
+}
+
 /* A cancelled call by name returns CANCELLED and cancels its operation. */
 static void
 test_cancelled (void)
@@ -74,6 +92,7 @@ test_cancelled (void)
   GThread *thread;
   GValue *values = NULL;
   guint n_values = 0;
+  gint refs_before;
 
   /* A cancelled call: already cancelled, nothing runs; cancelled from
    * another thread while it waits, it returns CANCELLED at once and the
@@ -86,6 +105,7 @@ test_cancelled (void)
   g_clear_error (&error);
 
   g_cancellable_reset (cancellable);
+  refs_before = g_atomic_int_get ((gint *) &G_OBJECT (cat)->ref_count);
   thread = g_thread_new ("cancel", cancel_soon, cancellable);
   g_assert_false (async_runner_call_method_sync (async_runner_get_default (), G_OBJECT (cat),
                                                  "wait_async", NULL, 0, cancellable,
@@ -93,6 +113,14 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (values);
   g_thread_join (thread);
+
+  /* The operation was cancelled too: g_subprocess_wait_async() gave up its
+   * wait, and its task the reference it held on cat. A wait left running
+   * would hold it until cat exits, which it does not by itself. */
+  if (!wait_for_ref_count (G_OBJECT (cat), refs_before))
+    g_error ("the wait_async() operation still runs after its call was cancelled "
+             "(%d references on cat, %d before the call)",
+             g_atomic_int_get ((gint *) &G_OBJECT (cat)->ref_count), refs_before);
 
   stop_cat (cat);
 }

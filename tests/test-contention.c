@@ -11,7 +11,8 @@
  * parked, and shutdown while many waiters are parked; and check who may
  * spin.
  *
- * Set ASYNC_RUNNER_TEST_QUICK to run fewer rounds (under valgrind).
+ * Set ASYNC_RUNNER_TEST_QUICK to run fewer rounds (the valgrind setup of
+ * tests/meson.build does).
  */
 
 #include <async-runner.h>

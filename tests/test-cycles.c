@@ -9,15 +9,26 @@
 
 #include "test-util.h"
 
+/* Which call of the cycle a test cancels, once B's function calls A. */
+typedef enum
+{
+  CANCEL_NONE,
+  CANCEL_A_TO_B,
+  CANCEL_B_TO_A,
+} CancelWhich;
+
 typedef struct
 {
-  AsyncRunner *a;
-  AsyncRunner *b;
-  guint        a_timeout_ms;   /* set once A runs its function */
-  guint        b_timeout_ms;
-  GError      *a_to_b_error;   /* fA's call to B */
-  gint         b_to_a_value;   /* fB's call to A */
-  GError      *b_to_a_error;
+  AsyncRunner  *a;
+  AsyncRunner  *b;
+  guint         a_timeout_ms;         /* set once A runs its function */
+  guint         b_timeout_ms;
+  GCancellable *a_to_b_cancellable;   /* fA's call to B */
+  GCancellable *b_to_a_cancellable;   /* fB's call to A */
+  Flag          b_calling_a;          /* fB is about to call A */
+  GError       *a_to_b_error;
+  gint          b_to_a_value;
+  GError       *b_to_a_error;
 } Cycle;
 
 static gboolean
@@ -26,8 +37,12 @@ b_calls_a (AsyncRunner *runner,
            gpointer     user_data)
 {
   Cycle *c = user_data;
+  g_auto(GValue) value = G_VALUE_INIT;
 
-  c->b_to_a_value = run_int (c->a, 3, &c->b_to_a_error);
+  flag_set (&c->b_calling_a);
+  if (async_runner_run_sync (c->a, return_int, GINT_TO_POINTER (3), c->b_to_a_cancellable,
+                             &value, &c->b_to_a_error))
+    c->b_to_a_value = g_value_get_int (&value);
   g_task_return_boolean (task, TRUE);
   return TRUE;
 }
@@ -48,7 +63,7 @@ a_calls_b (AsyncRunner *runner,
   /* A private context pushed, as a library's sync wrapper does: the calls
    * A serves while it waits still run under A's context. */
   g_main_context_push_thread_default (private_context);
-  async_runner_run_sync (c->b, b_calls_a, c, NULL, NULL, &c->a_to_b_error);
+  async_runner_run_sync (c->b, b_calls_a, c, c->a_to_b_cancellable, NULL, &c->a_to_b_error);
   g_main_context_pop_thread_default (private_context);
   g_main_context_unref (private_context);
 
@@ -56,54 +71,108 @@ a_calls_b (AsyncRunner *runner,
   return TRUE;
 }
 
+static gpointer
+cancel_when_b_calls_a (gpointer data)
+{
+  Cycle *c = data;
+
+  flag_wait (&c->b_calling_a);
+  g_cancellable_cancel (c->a_to_b_cancellable != NULL ? c->a_to_b_cancellable
+                                                      : c->b_to_a_cancellable);
+  return NULL;
+}
+
+/* Runs A->B->A with the given timeouts (0: none), cancelling one call
+ * once B's function calls A; without a timeout or a cancellation, the
+ * cycle would never end (the watchdog's). */
 static void
-run_cycle (guint  a_timeout_ms,
-           guint  b_timeout_ms,
-           Cycle *c)
+run_cycle (guint        a_timeout_ms,
+           guint        b_timeout_ms,
+           CancelWhich  cancel,
+           Cycle       *c)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GThread *canceller = NULL;
 
   memset (c, 0, sizeof *c);
   c->a = async_runner_new ();
   c->b = async_runner_new ();
   c->a_timeout_ms = a_timeout_ms;
   c->b_timeout_ms = b_timeout_ms;
+  c->b_to_a_value = -1;
+  flag_init (&c->b_calling_a);
+  if (cancel == CANCEL_A_TO_B)
+    c->a_to_b_cancellable = cancellable;
+  else if (cancel == CANCEL_B_TO_A)
+    c->b_to_a_cancellable = cancellable;
+  if (cancel != CANCEL_NONE)
+    canceller = g_thread_new ("canceller", cancel_when_b_calls_a, c);
 
   g_assert_true (async_runner_run_sync (c->a, a_calls_b, c, NULL, NULL, &error));
   g_assert_no_error (error);
 
+  if (canceller != NULL)
+    g_thread_join (canceller);
+  flag_clear (&c->b_calling_a);
   g_object_unref (c->a);
   g_object_unref (c->b);
+}
+
+/* Runs the cycle: the call to B (@to_b_ends) or the call to A fails with
+ * @code, and the other one completes, so that both functions return. */
+static void
+check_cycle_ends (guint        a_timeout_ms,
+                  guint        b_timeout_ms,
+                  CancelWhich  cancel,
+                  gboolean     to_b_ends,
+                  gint         code)
+{
+  Cycle c;
+  GError *ended;
+  GError *completed;
+
+  run_cycle (a_timeout_ms, b_timeout_ms, cancel, &c);
+  ended = to_b_ends ? c.a_to_b_error : c.b_to_a_error;
+  completed = to_b_ends ? c.b_to_a_error : c.a_to_b_error;
+  g_assert_error (ended, G_IO_ERROR, code);
+  g_assert_no_error (completed);
+  g_assert_cmpint (c.b_to_a_value, ==, to_b_ends ? 3 : -1);
+  g_clear_error (&c.a_to_b_error);
+  g_clear_error (&c.b_to_a_error);
 }
 
 /* A->B->A: a timeout on the calls to B alone ends the cycle. */
 static void
 test_cycle_timeout_on_b (void)
 {
-  Cycle c;
-
-  /* A→B→A: a timeout on the calls to B alone ends the cycle. A's call to B
-   * times out; while A's thread waits for B's function to return, it serves
-   * A's own calls, so B's call to A completes and B's function returns. */
-  run_cycle (0, 100, &c);
-  g_assert_error (c.a_to_b_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_assert_no_error (c.b_to_a_error);
-  g_assert_cmpint (c.b_to_a_value, ==, 3);
-  g_clear_error (&c.a_to_b_error);
+  /* A's call to B times out; while A's thread waits for B's function to
+   * return, it serves A's own calls, so B's call to A completes and B's
+   * function returns. */
+  check_cycle_ends (0, 100, CANCEL_NONE, TRUE, G_IO_ERROR_TIMED_OUT);
 }
 
 /* A->B->A: a timeout on the calls to A alone ends the cycle. */
 static void
 test_cycle_timeout_on_a (void)
 {
-  Cycle c;
+  /* B's call to A times out, B's function returns and A's call to B
+   * completes. */
+  check_cycle_ends (100, 0, CANCEL_NONE, FALSE, G_IO_ERROR_TIMED_OUT);
+}
 
-  /* A→B→A: a timeout on the calls to A alone ends the cycle too: B's call
-   * to A times out, B's function returns and A's call to B completes. */
-  run_cycle (100, 0, &c);
-  g_assert_error (c.b_to_a_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  g_assert_no_error (c.a_to_b_error);
-  g_clear_error (&c.b_to_a_error);
+/* A->B->A: cancelling A's call to B ends the cycle, as its timeout does. */
+static void
+test_cycle_cancel_on_b (void)
+{
+  check_cycle_ends (0, 0, CANCEL_A_TO_B, TRUE, G_IO_ERROR_CANCELLED);
+}
+
+/* A->B->A: cancelling B's call to A ends the cycle, as its timeout does. */
+static void
+test_cycle_cancel_on_a (void)
+{
+  check_cycle_ends (0, 0, CANCEL_B_TO_A, FALSE, G_IO_ERROR_CANCELLED);
 }
 
 typedef struct
@@ -200,6 +269,8 @@ test_cycle_shutdown_while_serving (void)
 static const TestCase tests[] = {
   { "/cycle/timeout-on-b", test_cycle_timeout_on_b },
   { "/cycle/timeout-on-a", test_cycle_timeout_on_a },
+  { "/cycle/cancel-on-b", test_cycle_cancel_on_b },
+  { "/cycle/cancel-on-a", test_cycle_cancel_on_a },
   { "/cycle/shutdown-while-serving", test_cycle_shutdown_while_serving },
 };
 

@@ -19,6 +19,7 @@
 static GMutex log_lock;
 static GPtrArray *debug_messages;   /* protected by @log_lock */
 static GPtrArray *stuck_reports;    /* protected by @log_lock */
+static GArray *stuck_report_times;  /* protected by @log_lock: when each was logged */
 static GCond log_cond;              /* with @log_lock: a report came */
 
 static void
@@ -31,7 +32,12 @@ catch_message (const char     *log_domain,
   if (log_level & G_LOG_LEVEL_DEBUG)
     g_ptr_array_add (debug_messages, g_strdup (message));
   else
-    g_ptr_array_add (stuck_reports, g_strdup (message));
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      g_ptr_array_add (stuck_reports, g_strdup (message));
+      g_array_append_val (stuck_report_times, now);
+    }
   g_cond_broadcast (&log_cond);
   g_mutex_unlock (&log_lock);
 }
@@ -57,6 +63,7 @@ clear_reports (void)
   g_test_log_set_fatal_handler (stuck_report_not_fatal, NULL);
   g_mutex_lock (&log_lock);
   g_ptr_array_set_size (stuck_reports, 0);
+  g_array_set_size (stuck_report_times, 0);
   g_ptr_array_set_size (debug_messages, 0);
   g_mutex_unlock (&log_lock);
 }
@@ -454,6 +461,101 @@ test_stuck_threshold_property (void)
   g_mutex_unlock (&log_lock);
 }
 
+/* Waits (no time limit but the watchdog's) until @n stuck reports came;
+ * returns when the @n-th was logged. */
+static gint64
+wait_for_report_count (guint n)
+{
+  gint64 logged_at;
+
+  g_mutex_lock (&log_lock);
+  while (stuck_reports->len < n)
+    g_cond_wait (&log_cond, &log_lock);
+  logged_at = g_array_index (stuck_report_times, gint64, n - 1);
+  g_mutex_unlock (&log_lock);
+
+  return logged_at;
+}
+
+/* The stuck report repeats at growing intervals: after T, 2T, 4T, 8T. */
+static void
+test_stuck_repeats_growing (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  Caller caller = { runner, "repeated", FALSE };
+  const gint64 threshold_us = 100 * G_TIME_SPAN_MILLISECOND;
+  GThread *thread;
+  gint64 start;
+  guint n;
+
+  /* Lower bounds only, which load cannot break: report n comes after the
+   * call has waited threshold * 2^(n-1) at least. Reports at a fixed
+   * interval would bring the 4th after 4 thresholds, not 8. */
+  async_runner_set_stuck_threshold (runner, threshold_us / G_TIME_SPAN_MILLISECOND);
+  clear_reports ();
+  start = g_get_monotonic_time ();
+  thread = start_caller (&caller);
+  for (n = 1; n <= 4; n++)
+    {
+      gint64 logged_at = wait_for_report_count (n);
+
+      g_test_message ("report %u after %.3f s", n, (logged_at - start) / (double) G_TIME_SPAN_SECOND);
+      g_assert_cmpint (logged_at - start, >=, threshold_us << (n - 1));
+    }
+  end_caller (&caller, thread);
+}
+
+typedef struct
+{
+  AsyncRunner *runner;
+  gboolean     ok;
+  gint         value;
+  Flag         done;
+} RunnerThreadCall;
+
+/* On the runner thread: a call of its own, which lasts well past the
+ * stuck threshold. */
+static gboolean
+call_on_runner_thread (gpointer data)
+{
+  RunnerThreadCall *rc = data;
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (async_runner_is_runner_thread (rc->runner));
+  rc->ok = async_runner_run_sync (rc->runner, return_int_later, GUINT_TO_POINTER (300),
+                                  NULL, &value, &error);
+  g_assert_no_error (error);
+  rc->value = g_value_get_int (&value);
+  flag_set (&rc->done);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A call on the runner thread is never reported as stuck: it serves the
+ * runner's context instead of sleeping. */
+static void
+test_stuck_not_on_runner_thread (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  RunnerThreadCall rc = { runner, FALSE, 0 };
+
+  /* The call lasts at least 300 ms (its operation completes from a
+   * timeout), six times the threshold; no other call is in flight. */
+  async_runner_set_stuck_threshold (runner, 50);
+  clear_reports ();
+  flag_init (&rc.done);
+  g_main_context_invoke (async_runner_get_context (runner), call_on_runner_thread, &rc);
+  flag_wait (&rc.done);
+  g_assert_true (rc.ok);
+  g_assert_cmpint (rc.value, ==, 1300);
+
+  g_mutex_lock (&log_lock);
+  g_assert_cmpuint (stuck_reports->len, ==, 0);
+  g_mutex_unlock (&log_lock);
+  flag_clear (&rc.done);
+}
+
 /* dup_pending_calls(): nothing when idle, one line per waiting call. */
 static void
 test_pending_calls (void)
@@ -497,6 +599,8 @@ static const TestCase tests[] = {
   { "/debug/stuck-idle-add", test_stuck_idle_add },
   { "/debug/stuck-blocking-function", test_stuck_blocking_function },
   { "/debug/stuck-threshold-property", test_stuck_threshold_property },
+  { "/debug/stuck-repeats-growing", test_stuck_repeats_growing },
+  { "/debug/stuck-not-on-runner-thread", test_stuck_not_on_runner_thread },
   { "/debug/pending-calls", test_pending_calls },
 };
 
@@ -511,6 +615,7 @@ main (int    argc,
 
   debug_messages = g_ptr_array_new_with_free_func (g_free);
   stuck_reports = g_ptr_array_new_with_free_func (g_free);
+  stuck_report_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_log_set_handler ("AsyncRunner", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL,
                      catch_message, NULL);
 

@@ -49,7 +49,7 @@
 #define CHILD_MEMORY_ERRORS 99
 
 /* How long a child may take before it counts as hung. */
-#define CHILD_DEADLINE_S 20
+#define CHILD_DEADLINE_S ((gint) (20 * test_time_scale ()))
 
 /* return_int(), for a child: off the runner thread it fails the call
  * rather than aborting. */

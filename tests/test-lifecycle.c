@@ -90,7 +90,7 @@ wait_for_counts (const Counts *expected,
                  guint         seconds,
                  Counts       *counts)
 {
-  gint64 deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  gint64 deadline = g_get_monotonic_time () + seconds * test_time_scale () * G_TIME_SPAN_SECOND;
 
   for (;;)
     {
@@ -109,7 +109,7 @@ static void
 wait_for_runner_threads (guint   n,
                          Counts *counts)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gint64 deadline = g_get_monotonic_time () + 10 * test_time_scale () * G_TIME_SPAN_SECOND;
 
   for (get_counts (counts); counts->runner_threads != n; get_counts (counts))
     {

@@ -451,6 +451,53 @@ slow_call_thread (gpointer data)
 
 #define N_SLOW_RUNNERS 3
 
+/* Waits until @n threads wait at @gate. */
+static void
+gate_wait_waiting (Gate *gate,
+                   gint  n)
+{
+  g_mutex_lock (&gate->mutex);
+  while (gate->waiting < n)
+    g_cond_wait (&gate->cond, &gate->mutex);
+  g_mutex_unlock (&gate->mutex);
+}
+
+/* Shutdown gives an operation that ignores its cancellation the grace of
+ * 100 ms, then returns without it. */
+static void
+test_shutdown_grace (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  SlowCall sc = { runner, SLOW_RUN_SYNC, NULL };
+  Gate gate;
+  GThread *thread;
+  gint64 before;
+  gint64 after;
+
+  gate_init (&gate);
+  g_object_set_data (G_OBJECT (runner), "gate", &gate);
+  thread = g_thread_new ("slow-call", slow_call_thread, &sc);
+  /* The operation runs in GLib's pool, blocked at the gate. */
+  gate_wait_waiting (&gate, 1);
+
+  before = g_get_monotonic_time ();
+  async_runner_shutdown (runner);
+  after = g_get_monotonic_time ();
+
+  /* The grace was given in full: load can lengthen it, nothing can make
+   * it shorter. That shutdown returned at all, with the operation still
+   * at the closed gate, shows that it gives no more (a hang would be the
+   * watchdog's). */
+  g_assert_cmpint (after - before, >=, 100 * G_TIME_SPAN_MILLISECOND);
+  g_thread_join (thread);
+  g_assert_error (sc.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&sc.error);
+
+  gate_open (&gate);
+  gate_wait_empty (&gate);
+  gate_clear (&gate);
+}
+
 /* An operation outliving the shutdown grace leaves nothing behind. */
 static void
 test_late_completion_frees_context (void)
@@ -498,10 +545,7 @@ test_late_completion_frees_context (void)
       g_object_set_data (G_OBJECT (sc.runner), "gate", &gate);
       thread = g_thread_new ("slow-call", slow_call_thread, &sc);
       /* The operation is running in GLib's pool, blocked at the gate. */
-      g_mutex_lock (&gate.mutex);
-      while (gate.waiting < (gint) i + 1)
-        g_cond_wait (&gate.cond, &gate.mutex);
-      g_mutex_unlock (&gate.mutex);
+      gate_wait_waiting (&gate, (gint) i + 1);
 
       /* Shut down: the call ends at once, the operation outlives the
        * grace. */
@@ -518,7 +562,7 @@ test_late_completion_frees_context (void)
 
   /* Their completions are dispatched and every runner's context and its
    * descriptor are freed: wait for that, with a deadline. */
-  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  deadline = g_get_monotonic_time () + 10 * test_time_scale () * G_TIME_SPAN_SECOND;
   while (count_open_fds () > fds_before && g_get_monotonic_time () < deadline)
     g_usleep (G_TIME_SPAN_MILLISECOND);
   /* At most as many as before: the warm-up runner's own context may be
@@ -539,6 +583,7 @@ static const TestCase tests[] = {
   { "/shutdown/dispose-in-flight", test_dispose_in_flight },
   { "/shutdown/last-ref-in-source", test_last_ref_in_source },
   { "/shutdown/last-ref-in-func", test_last_ref_in_func },
+  { "/shutdown/grace", test_shutdown_grace },
   { "/shutdown/late-completion-frees-context", test_late_completion_frees_context },
 };
 

@@ -19,14 +19,14 @@ const char * const kind_names[N_KINDS] = {
 };
 
 /* Polls @counter until it is at least @min (at most @max) or @seconds
- * pass. */
+ * (times test_time_scale()) pass. */
 gboolean
 wait_for_range (gint  *counter,
                 gint   min,
                 gint   max,
                 guint  seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  gint64 deadline = g_get_monotonic_time () + seconds * test_time_scale () * G_TIME_SPAN_SECOND;
   gint value;
 
   while ((value = g_atomic_int_get (counter)) < min || value > max)
@@ -48,6 +48,8 @@ typedef struct
 
 /* Operations whose task is not finalized yet. */
 gint live_ops;   /* atomic */
+
+gint begun_ops[N_KINDS];   /* atomic */
 
 /* Per calling thread: the cancellable of its current call, so that the
  * runner thread can cancel it without pointing into the caller's stack. */
@@ -246,6 +248,7 @@ op_begin (AsyncRunner *runner,
   g_object_set_data (G_OBJECT (task), "kind", GINT_TO_POINTER (kind));
 
   g_atomic_int_inc (&live_ops);
+  g_atomic_int_inc (&begun_ops[kind]);
   g_object_weak_ref (G_OBJECT (task), op_gone, NULL);
 
   switch (kind)

@@ -11,7 +11,8 @@
  * Environment (CI under valgrind makes them shorter or more patient):
  *   ASYNC_RUNNER_STRESS_SECONDS     how long mixed-load runs (default 10)
  *   ASYNC_RUNNER_STRESS_THREADS     calling threads (default 4)
- *   ASYNC_RUNNER_STRESS_TIMEOUT_MS  the runner's timeout in mixed-load (default 500)
+ *   ASYNC_RUNNER_STRESS_TIMEOUT_MS  the runner's timeout in mixed-load (default 500
+ *                                   times test_time_scale())
  *   ASYNC_RUNNER_STRESS_ROUNDS      shutdown-under-load rounds (default 10)
  */
 
@@ -60,6 +61,10 @@ extern const char * const kind_names[N_KINDS];
 
 /* Operations whose task is not finalized yet. */
 extern gint live_ops;   /* atomic */
+
+/* Operations begun on the runner thread, by kind: counted where the
+ * operation runs, apart from the callers' own counts. */
+extern gint begun_ops[N_KINDS];   /* atomic */
 
 gboolean wait_for_range  (gint          *counter,
                           gint           min,

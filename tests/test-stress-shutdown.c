@@ -13,7 +13,7 @@
 #include "test-stress-ops.h"
 
 /* Liveness bound for shutdown: not a benchmark, a "did not hang". */
-#define SHUTDOWN_BOUND_US G_TIME_SPAN_SECOND
+#define SHUTDOWN_BOUND_US (G_TIME_SPAN_SECOND * test_time_scale ())
 
 typedef struct
 {
@@ -80,7 +80,7 @@ wait_for_load (gint  *calls,
                gint   n_threads,
                guint  seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  gint64 deadline = g_get_monotonic_time () + seconds * test_time_scale () * G_TIME_SPAN_SECOND;
 
   while ((g_atomic_int_get (calls) < min_calls && g_atomic_int_get (held) < n_threads) ||
          g_atomic_int_get (held) < min_held)

@@ -72,7 +72,8 @@ run_watched_test (gconstpointer data)
  * add_watched_tests:
  * @tests: (array length=n_tests): the tests, which must outlive g_test_run()
  * @n_tests: how many
- * @limit_s: how long each test may take, in seconds
+ * @limit_s: how long each test may take, in seconds (times
+ *   test_time_scale())
  *
  * Starts the process's watchdog, a thread that aborts the process with
  * a TAP "Bail out!" line when a test has been running for @limit_s
@@ -92,7 +93,7 @@ add_watched_tests (const TestCase *tests,
 {
   gsize i;
 
-  process_watchdog_limit_s = limit_s;
+  process_watchdog_limit_s = limit_s * test_time_scale ();
   process_watchdog_kick (NULL);
   g_thread_unref (g_thread_new ("watchdog", process_watchdog_thread, NULL));
   g_mutex_lock (&process_watchdog_mutex);
@@ -106,7 +107,8 @@ add_watched_tests (const TestCase *tests,
 
 /**
  * watchdog_set_limit:
- * @seconds: how long the running test may still take, from now
+ * @seconds: how long the running test may still take, from now (times
+ *   test_time_scale())
  * @report: (nullable): called on the watchdog's thread just before it
  *   aborts, to say more about the state of the test
  *
@@ -118,6 +120,7 @@ void
 watchdog_set_limit (guint   seconds,
                     void  (*report) (void))
 {
+  seconds *= test_time_scale ();
   g_mutex_lock (&process_watchdog_mutex);
   process_watchdog_deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
   process_watchdog_test_limit_s = seconds;
@@ -151,6 +154,27 @@ env_uint (const char *name,
     g_error ("%s must be a positive integer, not “%s”", name, str);
 
   return (guint) value;
+}
+
+/**
+ * test_time_scale:
+ *
+ * The factor by which every bound on elapsed time in the C tests is
+ * multiplied: ASYNC_RUNNER_TEST_TIME_SCALE, 1 when unset. The valgrind
+ * and ASan setups set it to the factor they give meson's timeouts, so
+ * that no bound but a hang's is reached there either.
+ *
+ * Returns: the factor, at least 1
+ */
+guint
+test_time_scale (void)
+{
+  static gsize scale;
+
+  if (g_once_init_enter (&scale))
+    g_once_init_leave (&scale, env_uint ("ASYNC_RUNNER_TEST_TIME_SCALE", 1));
+
+  return (guint) scale;
 }
 
 /* ---- Flags ---- */
@@ -245,7 +269,8 @@ gboolean
 wait_for_flag (gint  *flag,
                guint  ms)
 {
-  gint64 deadline = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () +
+                    (gint64) ms * test_time_scale () * G_TIME_SPAN_MILLISECOND;
 
   while (!g_atomic_int_get (flag))
     {

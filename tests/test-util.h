@@ -14,12 +14,18 @@
 
 G_BEGIN_DECLS
 
+/* Every bound on elapsed time in the C tests is multiplied by
+ * test_time_scale(): ASYNC_RUNNER_TEST_TIME_SCALE, which the valgrind and
+ * ASan setups set (tests/meson.build, build-aux/check-c.sh) to the factor
+ * they also give meson's timeouts. Default 1. */
+guint test_time_scale (void);
+
 /* How long a test waits for something that must happen before it fails. */
-#define WAIT_LIMIT_S 30
+#define WAIT_LIMIT_S (30 * test_time_scale ())
 
 /* A timeout that only a hang reaches: a call that should succeed and
  * times out instead failed, it did not just run slowly. */
-#define HANG_TIMEOUT_MS 5000
+#define HANG_TIMEOUT_MS (5000 * test_time_scale ())
 
 /* ---- Registration, under the process's watchdog ---- */
 
@@ -33,6 +39,7 @@ typedef struct
   GTestFunc   func;
 } TestCase;
 
+/* The limits given are scaled by test_time_scale(). */
 void add_watched_tests  (const TestCase *tests,
                          gsize           n_tests,
                          guint           limit_s);

@@ -16,6 +16,7 @@ from conftest import run_script
 # iteration: the runner thread needs the GIL until the moment it exits.
 PRELUDE = '''
 import gc, os, threading
+from gi.repository import GObject
 
 def always_ready(runner):
     source = GLib.idle_source_new()
@@ -112,3 +113,34 @@ runner.label = 'x'
 always_ready(runner)
 print('ok')
 ''') == ['ok']
+
+
+# The interpreter's exit shuts down the runners made from Python while Python
+# still runs: a call in flight then (from a daemon thread) has its operation
+# cancelled, whose Python handler still runs and prints.
+def test_runner_shut_down_at_interpreter_exit():
+    assert run('''
+runner = AsyncRunner.Runner()
+started = threading.Event()
+
+class Held:
+    def start_async(self, cancellable, callback):
+        self.task = Gio.Task.new(None, cancellable, callback)
+        GObject.Object.connect(cancellable, 'cancelled', self.on_cancelled)
+        started.set()
+    def on_cancelled(self, cancellable):
+        os.write(1, b'cancelled\\n')
+        self.task.return_error_if_cancelled()
+    def start_finish(self, result):
+        return result.propagate_boolean()
+
+def caller():
+    try:
+        runner.call(Held().start_async)
+    except GLib.Error:
+        pass
+
+threading.Thread(target=caller, daemon=True).start()
+assert started.wait(30)
+print('ok', flush=True)
+''') == ['ok', 'cancelled']

@@ -91,9 +91,14 @@ def test_call_static_function_with_finish(runner):
 
 @needs_new_tmp_async
 def test_call_static_function_finds_its_finish(runner):
+    # What Gio.File.new_tmp_finish() returns: found by the name, not given.
     file, iostream = runner.call(Gio.File.new_tmp_async, None, GLib.PRIORITY_DEFAULT)
-    iostream.close(None)
-    file.delete(None)
+    try:
+        assert isinstance(file, Gio.File) and isinstance(iostream, Gio.FileIOStream)
+        assert file.query_exists(None)
+    finally:
+        iostream.close(None)
+        file.delete(None)
 
 
 def test_call_with_finish_for_another_name(runner, text_file):

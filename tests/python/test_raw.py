@@ -393,16 +393,16 @@ def test_callers_glib_main_loop_is_not_dispatched(runner):
 
 # --- lifetime of the Python function ----------------------------------------
 #
-# KNOWN TO FAIL until the core is fixed. The func and the start function
-# are (scope call) callbacks: the binding frees them as soon as run_sync()
-# or call_sync() returns. The core lets the caller return while the func
-# is still running on the runner thread: when the func completes its task
-# itself (GTask then ends the call from inside g_task_return_value(), which
-# releases the GIL), or when the call is cancelled, times out or the runner
-# shuts down meanwhile. The runner thread then returns into a freed
-# PyGObject closure (valgrind: invalid reads in _gi; segfaults with a few
-# threads). These run in a process of their own so that a crash is a
-# failure, not the end of the test run.
+# The func and the start function are (scope call) callbacks: the binding
+# frees them as soon as run_sync() or call_sync() returns. So a call must
+# not return while its func still runs on the runner thread: not when the
+# func completes its task itself (GTask then ends the call from inside
+# g_task_return_value(), which releases the GIL), nor when the call is
+# cancelled, times out or the runner shuts down meanwhile. A core that let
+# it return would have the runner thread return into a freed PyGObject
+# closure (valgrind: invalid reads in _gi; segfaults with a few threads).
+# These run in a process of their own so that a crash is a failure, not
+# the end of the test run.
 
 def test_func_returns_before_its_caller():
     proc = run_script('''

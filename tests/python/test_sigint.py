@@ -41,10 +41,14 @@ class Held:
 
 sent = []
 
-def interrupt_when(event):
+def interrupt_when(event, in_call=True):
     def send():
         assert event.wait(30)
-        time.sleep(0.05)    # let the main thread block in the call
+        # The handshake, no sleep: the operation has started (event), so
+        # the main thread is inside its call (in_call), whose SIGINT
+        # handler is in place.
+        if in_call and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            raise AssertionError('the call does not watch SIGINT')
         sent.append(time.monotonic())
         os.kill(os.getpid(), signal.SIGINT)
     threading.Thread(target=send, daemon=True).start()
@@ -182,9 +186,10 @@ def test_ctrl_c_does_not_touch_calls_in_other_threads():
 
         thread = threading.Thread(target=worker)
         thread.start()
-        interrupt_when(op.started)
         waiting = threading.Event()
         try:
+            # The worker's call has started; the main thread is in no call.
+            interrupt_when(op.started, in_call=False)
             waiting.wait(30)     # interruptible, as Python's own waits are
             outcome = 'returned'
         except KeyboardInterrupt:

@@ -168,8 +168,8 @@ def test_exit_after_the_coroutines_example():
         assert proc.returncode == 0, (i, proc.returncode, err)
 
 
-# The same, ASYNC_RUNNER_STRESS_EXIT=N times, several at once (not in CI: it takes
-# minutes): prints how many runs failed, and fails if any did. For instance:
+# The same, ASYNC_RUNNER_STRESS_EXIT=N times, several at once (build-aux/test.sh runs it
+# 30 times; hundreds take minutes): prints how many runs failed, and fails if any did:
 #   ASYNC_RUNNER_STRESS_EXIT=600 meson test -C _build python-threadstate -v -t 10
 @pytest.mark.skipif(not os.environ.get('ASYNC_RUNNER_STRESS_EXIT'),
                     reason='a stress test: set ASYNC_RUNNER_STRESS_EXIT=N to run it N times')

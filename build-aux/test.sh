@@ -105,7 +105,7 @@ allowed_skips_for () {
       echo '^test python-by_name test_by_name::test_new_tmp_static_function$'
       echo '^test python-override test_override::test_call_static_function_(with|finds_its)_finish$'
       echo '^test python-sigint test_sigint::test_ctrl_c_in_asyncio_run_interrupts_the_program$'
-      echo '^test gjs-by-name /AsyncRunner/GJS/by-name/new-tmp$'
+      echo '^test gjs-by-name /AsyncRunner/GJS/ByName/new-tmp$'
       ;;
   esac
 }

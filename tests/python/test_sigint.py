@@ -24,6 +24,10 @@ PRELUDE = '''
 import json, os, signal, threading, time
 from gi.repository import GObject
 
+# Python's own Ctrl-C handler, as in a terminal, even when this was started
+# with SIGINT ignored (by a shell that runs it in the background, say).
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 class Held:
     def __init__(self):
         self.started = threading.Event()

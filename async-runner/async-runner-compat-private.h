@@ -69,13 +69,15 @@ _async_runner_compat_log_would_drop (GLogLevelFlags level,
   _async_runner_compat_log_would_drop ((level), (domain))
 #endif
 
-/* GLib 2.70: G_DEFINE_FINAL_TYPE. Below it the type is registered without
- * G_TYPE_FLAG_FINAL: G_DECLARE_FINAL_TYPE still keeps its struct private,
- * only g_type_register_static() no longer refuses a subclass. */
+/* GLib 2.70: G_DEFINE_FINAL_TYPE. The type is final (G_TYPE_FLAG_FINAL,
+ * 1 << 6) where the GLib it runs with knows the flag; below 2.70 only
+ * G_DECLARE_FINAL_TYPE's private struct keeps subclasses out. */
 #if _ASYNC_RUNNER_GLIB_BELOW (70)
 #undef G_DEFINE_FINAL_TYPE
+#define _ASYNC_RUNNER_TYPE_FLAG_FINAL \
+  ((GTypeFlags) (glib_check_version (2, 70, 0) == NULL ? 1 << 6 : 0))
 #define G_DEFINE_FINAL_TYPE(TypeName, type_name, TYPE_PARENT) \
-  G_DEFINE_TYPE (TypeName, type_name, TYPE_PARENT)
+  G_DEFINE_TYPE_EXTENDED (TypeName, type_name, TYPE_PARENT, _ASYNC_RUNNER_TYPE_FLAG_FINAL, {})
 #endif
 
 /* GLib 2.70: g_source_set_static_name(). g_source_set_name() copies. */

@@ -3,9 +3,10 @@
 # The whole test suite, on every stack CI proves: this machine ("host"),
 # then Debian 13 "trixie", Debian sid and Debian 11 "bullseye" (the oldest
 # supported GLib, 2.66) in chroots that build-aux/stack.sh builds and
-# caches; Debian 13 for i386 ("trixie-i386", 32-bit) with --stack. On each: installs the
-# Debian packages it needs, builds with warnings fatal and runs every suite
-# (C, Python, GJS, Vala, examples, docs, benchmark smoke run), the
+# caches; Debian 13 for i386 ("trixie-i386", 32-bit) with --stack. On
+# each: installs the Debian packages it needs, builds with warnings fatal
+# and runs every suite (C, Python, GJS, Vala, examples, docs, benchmark
+# smoke run), the
 # installed-library check, the C tests under ASan+UBSan and, on the stacks
 # where it pays most (all of them when one is asked for alone), under
 # valgrind memcheck, each a step (see step()).

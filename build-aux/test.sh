@@ -6,10 +6,9 @@
 # caches; Debian 13 for i386 ("trixie-i386", 32-bit) with --stack. On
 # each: installs the Debian packages it needs, builds with warnings fatal
 # and runs every suite (C, Python, GJS, Vala, examples, docs, benchmark
-# smoke run), the
-# installed-library check, the C tests under ASan+UBSan and, on the stacks
-# where it pays most (all of them when one is asked for alone), under
-# valgrind memcheck, each a step (see step()).
+# smoke run), the installed-library check, the C tests under ASan+UBSan
+# and, on the stacks where it pays most (all of them when one is asked for
+# alone), under valgrind memcheck, each a step (see step()).
 # Then the verdict, per stack and in all: every test CASE counted (GTest
 # and GJS TAP lines, pytest's JUnit reports) with every skip and its
 # reason, every failed step, and every suite that reported fewer cases than

@@ -149,10 +149,15 @@ def junit_cases(path, starttime):
 
 
 def split_name(full):
-    """'project:suite / name' (meson >= 0.57) or 'name' -> (suite, name)."""
+    """'project:suite / name' (meson 0.57 to 1.11), 'suite - project:name'
+    or 'project:name' (meson 1.12) or 'name' -> (suite, name); an empty
+    suite is the one meson registered the test in."""
     if " / " in full:
         suite, name = full.split(" / ", 1)
         return suite.split(":", 1)[-1], name
+    m = re.match(r"^(?:(?P<suite>\S+) - )?[^\s:]+:(?P<name>.+)$", full)
+    if m:
+        return m.group("suite") or "", m.group("name")
     return "", full
 
 

@@ -42,7 +42,7 @@ async_runner_release () {
 }
 
 # The releases CI proves, oldest first, and their names in README.md.
-async_runner_releases=(bookworm trixie sid)
+async_runner_releases=(bullseye bookworm trixie sid)
 async_runner_release_title () {
   case $1 in
     bullseye) echo 'Debian 11' ;;

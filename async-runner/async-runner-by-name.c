@@ -23,6 +23,7 @@
 
 #include "async-runner.h"
 
+#include "async-runner-compat-private.h"
 #if ASYNC_RUNNER_BY_NAME
 # include "async-runner-by-name-private.h"
 #endif

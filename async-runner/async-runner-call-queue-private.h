@@ -55,5 +55,8 @@ void                _async_runner_call_set_abandon         (AsyncRunnerCallSet *
 gboolean            _async_runner_call_set_has_operations  (AsyncRunnerCallSet *set);
 /* The thread exits: no failed start can call back any more */
 void                _async_runner_call_set_forget_retired  (AsyncRunnerCallSet *set);
+/* Tests: the key the last call_sync operation got (tests/test-op-keys.c) */
+void                _async_runner_call_set_set_last_op_key (AsyncRunnerCallSet *set,
+                                                            guintptr            key);
 
 G_END_DECLS

@@ -60,6 +60,7 @@
 
 #include "async-runner-call-private.h"
 #include "async-runner-call-queue-private.h"
+#include "async-runner-compat-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-park-private.h"
@@ -139,6 +140,7 @@ struct _AsyncRunnerCallSet
                                       * (owned), to recognise a callback that lost
                                       * its key */
   guintptr          last_op_key;
+  gboolean          op_keys_wrapped; /* last_op_key went round: a key may be in use */
 
   gint              outliving_tasks; /* atomic: run_sync tasks that outlived their
                                       * function, not yet finalized */
@@ -1187,10 +1189,21 @@ set_add_op (AsyncRunnerCallSet *set,
 
   ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
 
-  /* Never 0 (NULL is what a binding that lost the data passes). */
-  if G_UNLIKELY (++set->last_op_key == 0)
-    ++set->last_op_key;
-  key = GSIZE_TO_POINTER (set->last_op_key);
+  /* Never 0 (NULL is what a binding that lost the data passes), and once
+   * the counter went round (after 2^32 calls on 32-bit), never the key of
+   * an operation that may still call back: it would end the wrong call. */
+  do
+    {
+      if G_UNLIKELY (++set->last_op_key == 0)
+        {
+          ++set->last_op_key;
+          set->op_keys_wrapped = TRUE;
+        }
+      key = GSIZE_TO_POINTER (set->last_op_key);
+    }
+  while G_UNLIKELY (set->op_keys_wrapped &&
+                    (g_hash_table_contains (set->ops, key) ||
+                     g_hash_table_contains (set->abandoned, key)));
   call->op_key = key;
   g_hash_table_insert (set->ops, key, call);
 
@@ -1365,4 +1378,11 @@ void
 _async_runner_call_set_forget_retired (AsyncRunnerCallSet *set)
 {
   g_hash_table_remove_all (set->ops);
+}
+
+void
+_async_runner_call_set_set_last_op_key (AsyncRunnerCallSet *set,
+                                        guintptr            key)
+{
+  set->last_op_key = key;
 }

@@ -27,6 +27,7 @@
 #include "async-runner.h"
 
 #include "async-runner-call-private.h"
+#include "async-runner-compat-private.h"
 #include "async-runner-debug-private.h"
 
 gboolean _async_runner_debug_log_calls;

@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "async-runner-compat-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 
@@ -62,12 +63,16 @@ struct _AsyncRunnerLoop
   gint64            polled_at;     /* monotonic time of the last real poll */
 
   /* Diagnostics: written by the runner thread with relaxed stores (plain
-   * stores of values it has anyway), read by the stuck-call report. */
-  gint64            woke_at;       /* when the runner last stopped waiting */
+   * stores of values it has anyway), read by the stuck-call report. Eight
+   * bytes aligned: i386 aligns a gint64 in a struct to 4, and a 64-bit
+   * access there is only atomic when aligned to 8. */
+  _Alignas (8) gint64 woke_at;     /* when the runner last stopped waiting */
   /* The stuck-call report and the sleeping callers: here, since every
    * call holds a reference to its loop, not to its runner. */
   AsyncRunnerDebug  debug;
 };
+
+G_STATIC_ASSERT (G_STRUCT_OFFSET (AsyncRunnerLoop, woke_at) % 8 == 0);
 
 typedef struct
 {

@@ -13,6 +13,7 @@
 
 #include "async-runner-binding-private.h"
 #include "async-runner-call-private.h"
+#include "async-runner-compat-private.h"
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 

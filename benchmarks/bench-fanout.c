@@ -42,7 +42,7 @@ start_query_info (AsyncRunner         *runner,
   return TRUE;
 }
 
-G_NORETURN static void
+static G_GNUC_NORETURN void
 fail (const GError *error)
 {
   g_printerr ("bench-fanout: %s\n", error != NULL ? error->message : "failed");
@@ -193,7 +193,7 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick, "A few rounds: a smoke run", NULL },
     { "files", 'n', 0, G_OPTION_ARG_INT, &n_files, "Files per batch (default 100)", "N" },
-    G_OPTION_ENTRY_NULL
+    { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new ("- fan-out of file queries");
   g_autoptr(GError) error = NULL;

@@ -96,9 +96,21 @@ rss_bytes (void)
 gint64
 heap_bytes (void)
 {
+#if defined(__GLIBC__)
+# if !__GLIBC_PREREQ (2, 33)
+#  define BENCH_OLD_MALLINFO 1
+# endif
+#endif
+#ifdef BENCH_OLD_MALLINFO
+  /* glibc < 2.33 (Debian 11): int fields, right below 2 GiB. */
+  struct mallinfo info = mallinfo ();
+
+  return (gint64) (guint) info.uordblks + (gint64) (guint) info.hblkhd;
+#else
   struct mallinfo2 info = mallinfo2 ();
 
   return (gint64) (info.uordblks + info.hblkhd);
+#endif
 }
 
 /* The thread's context switches (voluntary + involuntary): each one a

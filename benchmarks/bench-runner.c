@@ -156,7 +156,7 @@ main (int   argc,
       "run_sync calls of the memory test (default 1000000, 20000 with --quick)", "N" },
     { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only these phases (see below)", "PHASE,..." },
     { "cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Pin the whole process to the first N CPUs it may use", "N" },
-    G_OPTION_ENTRY_NULL
+    { NULL }
   };
 
   context = g_option_context_new ("- benchmark AsyncRunner against the naive runner and the in-thread idiom");

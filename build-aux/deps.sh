@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The Debian packages that building and testing async-runner need, for the
-# Debian release this runs on (12 "bookworm", 13 "trixie" or sid), and a
-# function that installs the missing ones. Sourced by demo.sh, test.sh and
+# Debian release this runs on (11 "bullseye", 12 "bookworm", 13 "trixie" or
+# sid), and a function that installs the missing ones. Sourced by demo.sh, test.sh and
 # stack.sh.
 
 async_runner_common_packages=(
@@ -10,18 +10,22 @@ async_runner_common_packages=(
   libglib2.0-dev libglib2.0-bin
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   python3-gi python3-pytest
-  gjs valac gi-docgen
-  valgrind dbus-daemon gnome-desktop-testing
+  gjs valac valgrind gnome-desktop-testing
 )
 
 # async_runner_packages_for RELEASE: the list for a Debian release
-# (bookworm, trixie, sid); GLib >= 2.80 ships girepository-2.0 apart.
+# (bullseye, bookworm, trixie, sid); GLib >= 2.80 ships girepository-2.0
+# apart.
 async_runner_packages_for () {
   printf '%s\n' "${async_runner_common_packages[@]}"
-  # Sysprof's capture library: in sysprof's own -dev package on Debian 12.
   case $1 in
-    bookworm) echo libsysprof-4-dev ;;
-    *) printf '%s\n' libgirepository-2.0-dev libsysprof-capture-4-dev ;;
+    # No gi-docgen (the docs are not built there), dbus-daemon is in dbus,
+    # and the Sysprof capture library only comes with the sysprof program
+    # and GTK (the Sysprof marks are not built there).
+    bullseye) printf '%s\n' dbus ;;
+    # Sysprof's capture library: in sysprof's own -dev package on Debian 12.
+    bookworm) printf '%s\n' gi-docgen dbus-daemon libsysprof-4-dev ;;
+    *) printf '%s\n' gi-docgen dbus-daemon libgirepository-2.0-dev libsysprof-capture-4-dev ;;
   esac
   # CPython's own test_asyncio, for the release's python3 (the override's
   # asyncio conformance run, tests/python/asyncio_conformance.py).
@@ -37,6 +41,7 @@ async_runner_release () {
   local VERSION_ID=
   [ -r /etc/os-release ] && . /etc/os-release
   case $VERSION_ID in
+    11) echo bullseye ;;
     12) echo bookworm ;;
     13) echo trixie ;;
     *) echo sid ;;
@@ -44,7 +49,7 @@ async_runner_release () {
 }
 
 # The releases CI proves, oldest first, and their names in README.md.
-async_runner_releases=(bookworm trixie sid)
+async_runner_releases=(bullseye bookworm trixie sid)
 async_runner_release_title () {
   case $1 in
     bullseye) echo 'Debian 11' ;;

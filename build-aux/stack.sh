@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Debian chroots for the newer GNOME stacks (Debian 13 "trixie", sid),
-# built with debootstrap from the Debian archive the host's apt uses, cached
-# under $ASYNC_RUNNER_CI_CACHE (default /var/cache/async-runner-ci) and
-# rebuilt when missing, older than a week or made for another package list.
-# Sourced by test.sh, which is the way to use it:
+# Debian chroots for the other stacks: the newer GNOME of Debian 13 "trixie"
+# and sid, the oldest supported one of Debian 11 "bullseye" (GLib 2.66), and
+# 32-bit Debian 13 ("trixie-i386", which runs natively on amd64). Built with
+# debootstrap from the Debian archive the host's apt uses, cached under
+# $ASYNC_RUNNER_CI_CACHE (default /var/cache/async-runner-ci), rebuilt when
+# missing or older than a week; a changed package list only installs what
+# is new. Sourced by test.sh, which is the way to use it:
 #   build-aux/test.sh --stack trixie           # the whole suite in the chroot
 #   build-aux/test.sh --stack sid --shell      # a shell in the chroot
 # Needs root (debootstrap, mount, chroot).
@@ -31,35 +33,57 @@ stack_mirror () {
   printf '%s\n' "${uri%/}"
 }
 
-# stack_build NAME: makes sure $stack_cache/NAME is a usable chroot of suite
-# NAME holding every package of $async_runner_packages.
+# A stack is a Debian suite, optionally for another architecture: NAME is
+# SUITE or SUITE-ARCH (trixie-i386).
+stack_suite () { echo "${1%%-*}"; }
+stack_arch () {
+  case $1 in
+    *-*) echo "${1#*-}" ;;
+    *) dpkg --print-architecture ;;
+  esac
+}
+
+# stack_build NAME: makes sure $stack_cache/NAME is a usable chroot of the
+# stack NAME holding every package that deps.sh lists for its suite.
 stack_build () {
-  local name=$1 root=$stack_cache/$1 mirror stamp want
-  want=$(async_runner_packages_for "$name" | sort | tr '\n' ' ')
+  local name=$1 root=$stack_cache/$1 mirror stamp base want
+  local suite arch
+  suite=$(stack_suite "$name")
+  arch=$(stack_arch "$name")
+  want=$(async_runner_packages_for "$suite" | sort | tr '\n' ' ')
   stamp=$root/.async-runner-stack
+  base=$root/.async-runner-base
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
      [ -z "$(find "$stamp" -mtime +$stack_max_age_days)" ]; then
     echo "stack $name: cached chroot $root"
     return 0
   fi
-  if ! mirror=$(stack_mirror); then
-    echo "stack $name: no Debian archive found in the host's apt sources" >&2
-    return 1
+  if [ -f "$base" ] && [ "$(cat "$base")" = "$suite $arch" ] &&
+     [ -z "$(find "$base" -mtime +$stack_max_age_days)" ]; then
+    echo "stack $name: installing a changed package list into $root"
+  else
+    if ! mirror=$(stack_mirror); then
+      echo "stack $name: no Debian archive found in the host's apt sources" >&2
+      return 1
+    fi
+    command -v debootstrap >/dev/null || install_missing_packages debootstrap
+    echo "stack $name: building $root ($suite, $arch) from $mirror"
+    stack_umount "$name"
+    rm -rf "$root"
+    mkdir -p "$stack_cache"
+    if ! debootstrap --variant=minbase --arch="$arch" "$suite" "$root" "$mirror" \
+         > "$stack_cache/$name.log" 2>&1; then
+      tail -n 30 "$stack_cache/$name.log" >&2
+      echo "stack $name: debootstrap of $suite ($arch) from $mirror failed (log: $stack_cache/$name.log)" >&2
+      return 1
+    fi
+    # The archive may be a dated snapshot whose Release files (sid's) have
+    # expired: the host trusts it, and so does the chroot.
+    echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99async-runner"
+    echo "$suite $arch" > "$base"
   fi
-  command -v debootstrap >/dev/null || install_missing_packages debootstrap
-  echo "stack $name: building $root from $mirror"
-  stack_umount "$name"
-  rm -rf "$root"
-  mkdir -p "$stack_cache"
-  if ! debootstrap --variant=minbase "$name" "$root" "$mirror" > "$stack_cache/$name.log" 2>&1; then
-    tail -n 30 "$stack_cache/$name.log" >&2
-    echo "stack $name: debootstrap of $name from $mirror failed (log: $stack_cache/$name.log)" >&2
-    return 1
-  fi
-  # The archive may be a dated snapshot whose Release files (sid's) have
-  # expired: the host trusts it, and so does the chroot.
-  echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99async-runner"
   # Then the packages, with apt's resolver; recommends stay out, as on the host.
+  rm -f "$stamp"
   if ! stack_run "$name" "" sh -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -q --no-install-recommends $want" >> "$stack_cache/$name.log" 2>&1; then
     tail -n 30 "$stack_cache/$name.log" >&2
@@ -98,8 +122,10 @@ stack_run () {
   local name=$1 src=$2
   shift 2
   stack_mount "$name" "$src"
-  local status=0
-  chroot "$stack_cache/$name" /usr/bin/env -i \
+  local status=0 personality=()
+  # A 32-bit stack says so to uname too (meson, Python's platform).
+  [ "$(stack_arch "$name")" = i386 ] && personality=(setarch i686)
+  "${personality[@]}" chroot "$stack_cache/$name" /usr/bin/env -i \
     HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
     TERM="${TERM:-dumb}" CI="${CI:-}" "$@" || status=$?
   stack_umount "$name"

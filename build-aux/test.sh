@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole test suite, on every stack CI proves: this machine ("host"),
-# then Debian 13 "trixie" and Debian sid in chroots that build-aux/stack.sh
-# builds and caches. On each: installs the Debian packages it needs, builds
-# with warnings fatal and runs every suite (C, Python, GJS, Vala, examples,
-# docs, benchmark smoke run), the installed-library check, the C tests
-# under valgrind memcheck and under ASan+UBSan, each a step (see step()).
+# then Debian 13 "trixie", Debian sid and Debian 11 "bullseye" (the oldest
+# supported GLib, 2.66) in chroots that build-aux/stack.sh builds and
+# caches; Debian 13 for i386 ("trixie-i386", 32-bit) with --stack. On
+# each: installs the Debian packages it needs, builds with warnings fatal
+# and runs every suite (C, Python, GJS, Vala, examples, docs, benchmark
+# smoke run), the installed-library check, the C tests under ASan+UBSan
+# and, on the stacks where it pays most (all of them when one is asked for
+# alone), under valgrind memcheck, each a step (see step()).
 # Then the verdict, per stack and in all: every test CASE counted (GTest
 # and GJS TAP lines, pytest's JUnit reports) with every skip and its
 # reason, every failed step, and every suite that reported fewer cases than
@@ -15,7 +18,8 @@
 #
 # Usage: build-aux/test.sh                      every stack
 #        build-aux/test.sh --stack host         this machine only, no chroot
-#        build-aux/test.sh --stack trixie|sid   one chroot stack
+#        build-aux/test.sh --stack NAME         one chroot stack: trixie, sid,
+#                                               bullseye or trixie-i386
 #        build-aux/test.sh --stack sid --shell  a shell in that chroot, with
 #                                               the source tree at /src
 # --usr-local (root only) also installs into /usr/local and uses the install
@@ -24,22 +28,25 @@
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-stacks=(host trixie sid)
+# trixie-i386 is left out of the full run until by-name-functions passes
+# on 32-bit (a gsize comes back as a guint there: issue 23); --stack
+# trixie-i386 runs it.
+stacks=(host trixie sid bullseye)
 shell=false
 usr_local=false
 
 while [ $# -gt 0 ]; do
   case $1 in
     --stack)
-      [ $# -ge 2 ] || { echo "$0: --stack needs host, trixie or sid" >&2; exit 2; }
+      [ $# -ge 2 ] || { echo "$0: --stack needs host, trixie, sid, bullseye or trixie-i386" >&2; exit 2; }
       case $2 in
-        host|trixie|sid) stacks=("$2") ;;
-        *) echo "$0: unknown stack '$2' (host, trixie or sid)" >&2; exit 2 ;;
+        host|trixie|sid|bullseye|trixie-i386) stacks=("$2") ;;
+        *) echo "$0: unknown stack '$2' (host, trixie, sid, bullseye or trixie-i386)" >&2; exit 2 ;;
       esac
       shift 2 ;;
     --shell) shell=true; shift ;;
     --usr-local) usr_local=true; shift ;;
-    -h|--help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$0: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -52,8 +59,8 @@ stage () { printf '\n=== %s ===\n' "$*"; }
 describe_stack () {
   local PRETTY_NAME=unknown
   [ -r /etc/os-release ] && . /etc/os-release
-  printf '%s: GLib %s, gobject-introspection %s, PyGObject %s, GJS %s, meson %s, %s, Python %s\n' \
-    "$PRETTY_NAME" \
+  printf '%s (%s): GLib %s, gobject-introspection %s, PyGObject %s, GJS %s, meson %s, %s, Python %s\n' \
+    "$PRETTY_NAME" "$(dpkg --print-architecture 2>/dev/null || uname -m)" \
     "$(pkg-config --modversion glib-2.0 2>/dev/null || echo none)" \
     "$(pkg-config --modversion gobject-introspection-1.0 2>/dev/null || echo none)" \
     "$(/usr/bin/python3 -c 'import gi; print(gi.__version__)' 2>/dev/null || echo none)" \
@@ -71,11 +78,17 @@ describe_stack () {
 # README's stack table says it too.
 expected_cases_for () {
   printf '%s\n' \
-    test/c=100 test/c/sysprof=1 test/python=150 test/gjs=20 test/vala=10 \
-    test/examples=7 test/benchmarks=4 test/docs=6 \
-    installed=30 installed/async-runner-installed-check/installed-tests=25 \
-    subproject-shared=1 subproject-static=1 \
-    memcheck/c=100 asan/c=100
+    test/c=100 test/python=150 test/gjs=20 test/vala=10 test/benchmarks=4 \
+    installed/async-runner-installed-check/installed-tests=25 \
+    subproject-shared=1 subproject-static=1 asan/c=100
+  case $(async_runner_release) in
+    # No gi-docgen (no reference docs, installed or not), no Sysprof
+    # capture library, and the GJS example is an ES module, which GJS 1.66
+    # cannot run.
+    bullseye) printf '%s\n' test/examples=6 installed=29 ;;
+    *) printf '%s\n' test/examples=7 test/docs=6 test/c/sysprof=1 installed=30 ;;
+  esac
+  if $memcheck; then echo memcheck/c=100; fi
   if $usr_local; then echo usr-local=30 usr-local/async-runner-installed-check/installed-tests=25; fi
   # meson devenv and its one-liners: meson 0.58 and later.
   if [ "$(printf '%s\n' 0.58 "$(meson --version)" | sort -V | head -n 1)" = 0.58 ]; then
@@ -88,9 +101,21 @@ expected_cases_for () {
 # README's stack table as not covered there; any other skip fails the run.
 allowed_skips_for () {
   case $(async_runner_release) in
-    bookworm)
+    bullseye|bookworm)
       echo '^test python-coroutines test_coroutines::test_run_async_with_awaitable_gio_methods$'
       echo '^test python-threadstate test_threadstate::test_sub_interpreter_is_refused$'
+      ;;
+  esac
+  case $(async_runner_release) in
+    # Gio.File.new_tmp_async() is GLib 2.74, final types 2.70;
+    # asyncio.run() cancels its task on Ctrl-C from Python 3.11.
+    bullseye)
+      echo '^(test|memcheck|asan) by-name-functions /by-name/function/new-tmp$'
+      echo '^(test|memcheck|asan) lifecycle /lifecycle/type-is-final$'
+      echo '^test python-by_name test_by_name::test_new_tmp_static_function$'
+      echo '^test python-override test_override::test_call_static_function_(with|finds_its)_finish$'
+      echo '^test python-sigint test_sigint::test_ctrl_c_in_asyncio_run_interrupts_the_program$'
+      echo '^test gjs-by-name /AsyncRunner/GJS/ByName/new-tmp$'
       ;;
   esac
 }
@@ -115,7 +140,11 @@ step () {
 # $logs (LABEL=BUILDDIR) and checks expected_cases_for.
 run_host () {
   local builddir=${BUILDDIR:-$srcdir/_build-test}
-  local logs=() step_statuses=() expected=() key skip
+  local logs=() step_statuses=() expected=() key skip docs=true memcheck=true
+  # The reference needs gi-docgen, which Debian 11 does not have; the full
+  # run leaves memcheck to some stacks (see the loop below).
+  command -v gi-docgen >/dev/null || docs=false
+  [ "${ASYNC_RUNNER_MEMCHECK:-yes}" = yes ] || memcheck=false
   # A failed step must not end the run: step records it. (run_host runs in
   # a subshell, so this stays inside.)
   set +e
@@ -125,7 +154,8 @@ run_host () {
   rm -rf "$builddir" "$builddir"-*
 
   logs+=("test=$builddir")
-  step configure meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=enabled &&
+  $docs || stage "no gi-docgen: the reference docs are not built"
+  step configure meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=$($docs && echo enabled || echo disabled) &&
     step build ninja -C "$builddir" &&
     step test env ASYNC_RUNNER_STRESS_EXIT=30 meson test -C "$builddir" --print-errorlogs
 
@@ -146,8 +176,12 @@ run_host () {
          "subproject-static=$builddir-subproject/build-static")
   step subproject "$srcdir/build-aux/test-subproject.sh" "$srcdir" "$builddir-subproject"
 
-  logs+=("memcheck=$builddir-memcheck")
-  step memcheck "$srcdir/build-aux/check-c.sh" memcheck "$srcdir" "$builddir-memcheck"
+  if $memcheck; then
+    logs+=("memcheck=$builddir-memcheck")
+    step memcheck "$srcdir/build-aux/check-c.sh" memcheck "$srcdir" "$builddir-memcheck"
+  else
+    stage "memcheck: not on this stack in the full run (see README.md)"
+  fi
 
   logs+=("asan=$builddir-asan")
   step asan "$srcdir/build-aux/check-c.sh" asan "$srcdir" "$builddir-asan"
@@ -161,7 +195,7 @@ run_host () {
 
 if [ "${stacks[*]}" = host ]; then
   if $shell; then
-    echo "$0: --shell needs a chroot stack (trixie or sid)" >&2
+    echo "$0: --shell needs a chroot stack (trixie, sid, bullseye or trixie-i386)" >&2
     exit 2
   fi
   status=0
@@ -190,6 +224,7 @@ run_chroot () {
       local extra=()
       [ "$name" = trixie ] && extra=(--usr-local)
       stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test ASYNC_RUNNER_IN_CHROOT=1 \
+        ASYNC_RUNNER_MEMCHECK="${ASYNC_RUNNER_MEMCHECK:-yes}" \
         /src/build-aux/test.sh --stack host "${extra[@]}" || status=$?
     fi
   fi
@@ -216,13 +251,23 @@ status=0
 for name in "${stacks[@]}"; do
   stage "stack $name"
   log=$logdir/$name.log
+  started=$SECONDS
+  # The long memcheck pass runs where it pays most: the oldest GLib (the
+  # compatibility stand-ins), 32-bit and the newest GLib. ASan+UBSan runs
+  # everywhere. One stack asked for alone runs everything.
+  memcheck=yes
+  if [ ${#stacks[@]} -gt 1 ]; then
+    case $name in
+      host|trixie) memcheck=no ;;
+    esac
+  fi
   set +e
   if [ "$name" = host ]; then
-    ( run_host ) 2>&1 | tee "$log"
+    ( ASYNC_RUNNER_MEMCHECK=$memcheck run_host ) 2>&1 | tee "$log"
   elif [ "$(id -u)" -ne 0 ]; then
     echo "stack $name: chroots need root" | tee "$log"
   else
-    ( run_chroot "$name" ) 2>&1 | tee "$log"
+    ( ASYNC_RUNNER_MEMCHECK=$memcheck run_chroot "$name" ) 2>&1 | tee "$log"
   fi
   # The stack's status, and tee's.
   pipe=("${PIPESTATUS[@]}")
@@ -251,7 +296,7 @@ for name in "${stacks[@]}"; do
     details+=("$name: failed: stack $name ended with exit status $rc")
   fi
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] || status=1
-  summary+=("$name|$described|$passed|$failed|$skipped")
+  summary+=("$name|$described|$passed|$failed|$skipped|$((SECONDS - started))")
 done
 
 stage "summary of every stack"
@@ -260,8 +305,9 @@ for line in "${details[@]}"; do
   echo "$line"
 done
 for line in "${summary[@]}"; do
-  IFS='|' read -r name described passed failed skipped <<<"$line"
-  printf 'stack %-6s %s passed, %s failed, %s skipped on %s\n' "$name" "$passed" "$failed" "$skipped" "$described"
+  IFS='|' read -r name described passed failed skipped seconds <<<"$line"
+  printf 'stack %-11s %s passed, %s failed, %s skipped in %d min %02d s on %s\n' \
+    "$name" "$passed" "$failed" "$skipped" $((seconds / 60)) $((seconds % 60)) "$described"
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
   total_skipped=$((total_skipped + skipped))

@@ -48,8 +48,11 @@ def write_temp_file():
     # call_function_sync() and call_method_sync() return the finish
     # function's values as a list.
     runner = AsyncRunner.Runner.get_default()
-    tmp, stream = runner.call_function_sync(
-        "Gio", "File.new_tmp_async", ["load-things-XXXXXX.txt", GLib.PRIORITY_DEFAULT], None)
+    if hasattr(Gio.File, 'new_tmp_async'):
+        tmp, stream = runner.call_function_sync(
+            "Gio", "File.new_tmp_async", ["load-things-XXXXXX.txt", GLib.PRIORITY_DEFAULT], None)
+    else:   # GLib < 2.74 has no Gio.File.new_tmp_async
+        tmp, stream = Gio.File.new_tmp("load-things-XXXXXX.txt")
     try:
         ok, written = runner.call_method_sync(
             stream.get_output_stream(), "write_all_async", [b"written by name\n", GLib.PRIORITY_DEFAULT], None)

@@ -490,7 +490,24 @@ test_new_independent (void)
   g_assert_no_error (error);
 }
 
+/* The type is final where GLib knows final types (2.70), as on the floor's
+ * own G_DEFINE_FINAL_TYPE: a binding refuses to subclass it. */
+static void
+test_type_is_final (void)
+{
+  /* G_TYPE_FLAG_FINAL, spelled out: the build allows only GLib 2.66 API. */
+  const GTypeFlags final_flag = (GTypeFlags) (1 << 6);
+
+  if (glib_check_version (2, 70, 0) != NULL)
+    {
+      g_test_skip ("GLib < 2.70 has no final types");
+      return;
+    }
+  g_assert_true (g_type_test_flags (ASYNC_TYPE_RUNNER, final_flag));
+}
+
 static const TestCase tests[] = {
+  { "/lifecycle/type-is-final", test_type_is_final },
   { "/lifecycle/thread-per-runner", test_thread_per_runner },
   { "/lifecycle/many-runners", test_many_runners },
   /* The race must be on the default runner's first use, after the tests

@@ -19,11 +19,14 @@ static gint64 process_watchdog_deadline;   /* protected by @process_watchdog_mut
 static char *process_watchdog_test;        /* protected by @process_watchdog_mutex */
 static guint process_watchdog_test_limit_s;  /* protected by @process_watchdog_mutex */
 static void (*process_watchdog_report) (void);   /* protected by @process_watchdog_mutex */
+static gboolean process_watchdog_started;  /* protected by @process_watchdog_mutex */
 
 static gpointer
 process_watchdog_thread (gpointer data)
 {
   g_mutex_lock (&process_watchdog_mutex);
+  process_watchdog_started = TRUE;
+  g_cond_broadcast (&process_watchdog_cond);
   for (;;)
     {
       if (g_get_monotonic_time () >= process_watchdog_deadline)
@@ -77,6 +80,11 @@ run_watched_test (gconstpointer data)
  * seconds (the setup until the first test counts as one), and adds
  * @tests with g_test_add_data_func(). Call it once, from main(), after
  * g_test_init().
+ *
+ * Returns once the watchdog thread has started and waits: a test that
+ * forks must not do so while a thread is being made, since the new
+ * thread may hold the allocator's lock (ASan's on i386 did), which the
+ * child would then wait for forever. The waiting watchdog holds none.
  */
 void
 add_watched_tests (const TestCase *tests,
@@ -88,6 +96,10 @@ add_watched_tests (const TestCase *tests,
   process_watchdog_limit_s = limit_s * test_time_scale ();
   process_watchdog_kick (NULL);
   g_thread_unref (g_thread_new ("watchdog", process_watchdog_thread, NULL));
+  g_mutex_lock (&process_watchdog_mutex);
+  while (!process_watchdog_started)
+    g_cond_wait (&process_watchdog_cond, &process_watchdog_mutex);
+  g_mutex_unlock (&process_watchdog_mutex);
 
   for (i = 0; i < n_tests; i++)
     g_test_add_data_func (tests[i].path, &tests[i], run_watched_test);

@@ -26,6 +26,7 @@
 #include "test-util.h"
 
 #include "async-runner-call-private.h"
+#include "async-runner-compat-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-spin-private.h"
 

@@ -20,6 +20,13 @@ export function errorToString(e) {
     return String(e);
 }
 
+class Skip extends Error {}
+
+// Ends the test that calls it as skipped, for @reason.
+export function skip(reason) {
+    throw new Skip(reason);
+}
+
 // A list of tests named @prefix/NAME: add() registers one, run() runs them
 // all, prints TAP and returns how many failed.
 export class Tests {
@@ -41,6 +48,10 @@ export class Tests {
                 fn();
                 print(`ok ${i + 1} ${name}`);
             } catch (e) {
+                if (e instanceof Skip) {
+                    print(`ok ${i + 1} ${name} # SKIP ${e.message}`);
+                    return;
+                }
                 failures++;
                 print(`not ok ${i + 1} ${name}`);
                 for (const line of `${errorToString(e)}\n${e.stack ?? ''}`.trimEnd().split('\n'))

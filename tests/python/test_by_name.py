@@ -88,6 +88,8 @@ def test_resolve_localhost(runner):
     assert all(a.get_is_loopback() for a in addresses)
 
 
+@pytest.mark.skipif(not hasattr(Gio.File, 'new_tmp_async'),
+                    reason='Gio.File.new_tmp_async is GLib 2.74')
 def test_new_tmp_static_function(runner):
     """A static function with a return value and an out value."""
     tmp, stream = runner.call_function_sync(

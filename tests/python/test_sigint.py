@@ -6,11 +6,22 @@ SIGINT from a timer thread while its main thread is blocked in a call that
 nothing else would end."""
 
 import json
+import signal
+import sys
 import textwrap
 
 from gi.repository import Gio
 
+import pytest
+
 from conftest import run_script
+
+# The scripts start as from a terminal, with SIGINT at its default, so that
+# Python and PyGObject install their Ctrl-C handlers. A process started with
+# SIGINT ignored (a background job of a shell without job control, as CI
+# may be) passes that on to the processes it starts; a handler does not.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The liveness bound of issue 5: from the signal to KeyboardInterrupt.
 BOUND = 0.5
@@ -202,6 +213,8 @@ def test_ctrl_c_does_not_touch_calls_in_other_threads():
     assert result['results'] == ['worker done']
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11),
+                    reason='asyncio.run() cancels its main task on Ctrl-C from Python 3.11')
 def test_ctrl_c_in_asyncio_run_interrupts_the_program():
     # asyncio.run() installs its own SIGINT handler, which cancels the main
     # task instead of raising: the call ends CANCELLED, and asyncio then

@@ -30,6 +30,7 @@ async_runner_packages_for () {
   # CPython's own test_asyncio, for the release's python3 (the override's
   # asyncio conformance run, tests/python/asyncio_conformance.py).
   case $1 in
+    bullseye) echo libpython3.9-testsuite ;;
     bookworm) echo libpython3.11-testsuite ;;
     trixie) echo libpython3.13-testsuite ;;
     *) echo libpython3.14-testsuite ;;

@@ -198,6 +198,7 @@ def summarise_log(summary, label, path, tests):
                     cases = []
                     if result not in FAILED_RESULTS:
                         summary.failure(f"{program}: no JUnit report written ({junit})")
+                        continue
             elif protocol == "tap":
                 cases = tap_cases(stdout)
             elif result not in FAILED_RESULTS:

@@ -72,7 +72,7 @@ describe_stack () {
 expected_cases_for () {
   printf '%s\n' \
     test/c=100 test/c/sysprof=1 test/python=150 test/gjs=20 test/vala=10 \
-    test/examples=7 test/benchmarks=4 test/docs=5 \
+    test/examples=7 test/benchmarks=4 test/docs=5 test/ci=10 \
     installed=4 subproject-shared=1 subproject-static=1 \
     memcheck/c=100 asan/c=100
   if $usr_local; then echo usr-local=4; fi

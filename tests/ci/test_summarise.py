@@ -14,17 +14,23 @@ import pytest
 SCRIPT = os.path.join(os.path.dirname(__file__), '..', '..', 'build-aux', 'summarise-tests.py')
 
 
-def builddir(tmp_path, name, tests):
+# How meson names a test in its log: 0.56, 0.57 to 1.11, 1.12.
+NAME_FORMATS = ['{test}', 'proj:{suite} / {test}', '{suite} - proj:{test}']
+
+
+def builddir(tmp_path, name, tests, name_format=NAME_FORMATS[1]):
     """A build directory whose meson logs hold @tests: (suite, name,
     protocol, result, stdout, command) tuples."""
     path = tmp_path / name
     (path / 'meson-logs').mkdir(parents=True)
     (path / 'meson-info').mkdir()
-    intro = [{'name': t[1], 'suite': ['proj:' + t[0]], 'protocol': t[2]} for t in tests]
+    intro = [{'name': t[1], 'suite': ['proj:' + t[0]], 'protocol': t[2], 'cmd': t[5]}
+             for t in tests]
     (path / 'meson-info' / 'intro-tests.json').write_text(json.dumps(intro))
     with open(path / 'meson-logs' / 'testlog.json', 'w') as log:
         for suite, test, protocol, result, stdout, command in tests:
-            log.write(json.dumps({'name': f'proj:{suite} / {test}', 'result': result,
+            log.write(json.dumps({'name': name_format.format(suite=suite, test=test),
+                                  'result': result,
                                   'stdout': stdout, 'command': command,
                                   'starttime': time.time() - 10, 'returncode': 0}) + '\n')
     return path
@@ -47,6 +53,19 @@ def test_tap_cases_are_counted_with_their_skips(tmp_path):
     assert 'skipped: test prog /b: no frobnicator here' in lines
     assert 'failed: test prog /c' in lines
     assert lines[-1] == 'tests: 1 passed, 1 failed, 1 skipped'
+
+
+# Two suites with a test of the same name keep theirs, in every meson's log.
+@pytest.mark.parametrize('name_format', NAME_FORMATS)
+def test_suites_are_found_whatever_meson_logs(tmp_path, name_format):
+    build = builddir(tmp_path, 'b', [('python', 'coro', 'tap', 'OK', '1..1\nok 1 /a\n', ['x']),
+                                     ('examples', 'coro', 'exitcode', 'OK', '', ['y'])],
+                     name_format)
+    status, lines = summarise('--expect', 'test/python/coro=1', '--expect', 'test/examples=1',
+                              f'test={build}')
+    assert 'suite test/python: 1 passed, 0 failed, 0 skipped' in lines
+    assert 'suite test/examples: 1 passed, 0 failed, 0 skipped' in lines
+    assert (status, lines[-1]) == (0, 'tests: 2 passed, 0 failed, 0 skipped')
 
 
 def test_a_skip_not_allowed_fails(tmp_path):

@@ -9,7 +9,6 @@
 
 G_BEGIN_DECLS
 
-void     _async_runner_binding_init          (void);
 gboolean _async_runner_binding_check_function (gpointer   func,
                                                GError   **error);
 

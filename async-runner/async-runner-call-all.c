@@ -4,11 +4,18 @@
  *
  * async_runner_call_all_sync() is a run_sync() call whose function starts
  * every operation on the runner thread and completes its task once all of
- * them have called back, so that cancellation, timeouts and shutdown end
- * it exactly as they end any call: the call's cancellable is cancelled,
+ * them have ended, so that cancellation, timeouts and shutdown end it
+ * exactly as they end any call: the call's cancellable is cancelled,
  * which cancels every operation, and the caller returns at once. The
  * operations then call back on the runner thread (shutdown drains them),
  * and the task, completed after the last one, is dropped.
+ *
+ * Each operation is a call_sync() call of its own, started in place
+ * (_async_runner_call_start_op()): its key, a callback that comes early,
+ * twice or after a failed start, and shutdown are call.c's business,
+ * never this file's, so that the two cannot drift apart. Each has its own
+ * cancellable (as each call_sync() has), so that a stray callback is never
+ * taken for a sibling's; the fan-out's cancellable cancels them all.
  */
 
 #include "config.h"
@@ -16,6 +23,7 @@
 #include "async-runner.h"
 
 #include "async-runner-binding-private.h"
+#include "async-runner-call-private.h"
 
 typedef struct
 {
@@ -24,17 +32,16 @@ typedef struct
   guint                 n_user_datas;
 } FanOutArgs;
 
-/* Runner thread only, but for @cancellable */
+/* Runner thread only */
 typedef struct
 {
   GTask        *task;            /* owned until completed */
-  GCancellable *cancellable;     /* the operations': cancelled with the call's,
-                                  * or when a start fails */
-  GCancellable *call_cancellable;
-  gulong        handler;
+  GCancellable *cancellable;     /* cancels every operation's own: cancelled
+                                  * with the call's, or when one fails */
   GPtrArray    *results;         /* one slot per operation, in order */
-  guint         pending;         /* operations not yet called back, + 1 while starting */
-  GError       *error;           /* the first start that failed */
+  guint         n_ops;
+  guint         pending;         /* operations not yet ended, + 1 while starting */
+  GError       *error;           /* the first operation that failed */
 } FanOut;
 
 typedef struct
@@ -51,12 +58,14 @@ unref_result (gpointer result)
     g_object_unref (result);
 }
 
-/* Any thread: the thread that cancels the call. */
+/* Any thread: the thread that cancels the call, or the runner thread
+ * after a failure. Never disconnected: a handler must not disconnect
+ * itself, and the fan-out's cancellable dies with the fan-out. */
 static void
-on_call_cancelled (GCancellable *call_cancellable,
-                   GCancellable *cancellable)
+cancel_op (GCancellable *fan_cancellable,
+           GCancellable *op_cancellable)
 {
-  g_cancellable_cancel (cancellable);
+  g_cancellable_cancel (op_cancellable);
 }
 
 /* Runner thread: one operation fewer to wait for; the last one completes
@@ -68,8 +77,6 @@ fan_out_release (FanOut *fan)
 
   if (--fan->pending > 0)
     return;
-
-  g_cancellable_disconnect (fan->call_cancellable, fan->handler);
 
   if (fan->error != NULL)
     g_task_return_error (fan->task, g_steal_pointer (&fan->error));
@@ -86,21 +93,35 @@ fan_out_release (FanOut *fan)
   g_clear_pointer (&fan->results, g_ptr_array_unref);
   g_object_unref (fan->task);
   g_object_unref (fan->cancellable);
-  g_object_unref (fan->call_cancellable);
   g_free (fan);
 }
 
-/* Runner thread: an operation called back. */
+/* Runner thread: an operation ended, once (it called back, its start
+ * failed, or shutdown closed it). */
 static void
-on_op_ready (GObject      *source_object,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_op_done (AsyncRunnerCall *call,
+            gpointer         user_data)
 {
   FanOutOp *op = user_data;
   FanOut *fan = op->fan;
+  GError *error = NULL;
+  GAsyncResult *result = _async_runner_call_finish_op (call, &error);
 
-  g_assert (g_ptr_array_index (fan->results, op->index) == NULL);
-  g_ptr_array_index (fan->results, op->index) = g_object_ref (result);
+  if (result != NULL)
+    {
+      g_assert (g_ptr_array_index (fan->results, op->index) == NULL);
+      g_ptr_array_index (fan->results, op->index) = result;
+    }
+  else
+    {
+      /* A failed start: start no more, cancel those started. */
+      g_prefix_error (&error, "Operation %u of %u: ", op->index + 1, fan->n_ops);
+      if (fan->error == NULL)
+        fan->error = g_steal_pointer (&error);
+      g_clear_error (&error);
+      g_cancellable_cancel (fan->cancellable);
+    }
+
   g_free (op);
   fan_out_release (fan);
 }
@@ -117,31 +138,27 @@ fan_out_func (AsyncRunner *runner,
 
   fan->task = g_object_ref (task);
   fan->cancellable = g_cancellable_new ();
-  fan->call_cancellable = g_object_ref (g_task_get_cancellable (task));
+  fan->n_ops = args->n_user_datas;
   fan->results = g_ptr_array_new_full (args->n_user_datas, unref_result);
   g_ptr_array_set_size (fan->results, args->n_user_datas);
   fan->pending = 1;
-  /* Called at once if the call has ended already. */
-  fan->handler = g_cancellable_connect (fan->call_cancellable, G_CALLBACK (on_call_cancelled),
-                                        fan->cancellable, NULL);
+  /* Called at once if the call has ended already. Never disconnected
+   * (see cancel_op()): the task's cancellable is the call's own. */
+  g_cancellable_connect (g_task_get_cancellable (task), G_CALLBACK (cancel_op),
+                         g_object_ref (fan->cancellable), g_object_unref);
 
   for (guint i = 0; i < args->n_user_datas && !g_cancellable_is_cancelled (fan->cancellable); i++)
     {
+      g_autoptr(GCancellable) op_cancellable = g_cancellable_new ();
       FanOutOp *op = g_new (FanOutOp, 1);
 
       op->fan = fan;
       op->index = i;
       fan->pending++;
-
-      if (!args->start (runner, args->user_datas[i], fan->cancellable, on_op_ready, op))
-        {
-          g_free (op);
-          fan->pending--;
-          fan->error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                    "The AsyncRunnerStartFunc did not start operation %u of %u",
-                                    i + 1, args->n_user_datas);
-          g_cancellable_cancel (fan->cancellable);
-        }
+      g_cancellable_connect (fan->cancellable, G_CALLBACK (cancel_op),
+                             g_object_ref (op_cancellable), g_object_unref);
+      _async_runner_call_start_op (runner, args->start, args->user_datas[i], op_cancellable,
+                                   on_op_done, op);
     }
 
   fan_out_release (fan);
@@ -172,12 +189,19 @@ fan_out_func (AsyncRunner *runner,
  * [property@AsyncRunner.Runner:timeout] and shutdown end the whole call
  * as they end [method@AsyncRunner.Runner.call_sync], cancelling every
  * operation; the call returns once, and every operation's callback runs
- * once, on the runner thread. If @start returns %FALSE for one element,
- * no further operation is started, those already started are cancelled,
- * and once they have all called back the call fails with
- * %G_IO_ERROR_FAILED.
+ * once, on the runner thread. Each operation gets a cancellable of its
+ * own, all of them cancelled together.
  *
- * With @n_user_datas 0, returns an empty array at once.
+ * Each operation is held to the rules of call_sync(): if @start returns
+ * %FALSE for one element (even if its operation called back already), no
+ * further operation is started, those already started are cancelled,
+ * and once they have all called back the call fails with
+ * %G_IO_ERROR_FAILED, naming the operation; a late callback of the
+ * operation that did not start is ignored. An operation that calls back
+ * twice is reported with a critical and its second callback ignored.
+ *
+ * With @n_user_datas 0, returns an empty array, or fails as any call
+ * does (%G_IO_ERROR_CLOSED once the runner was shut down).
  *
  * Not available to language bindings, which cannot pass an array of
  * untyped pointers.
@@ -209,9 +233,6 @@ async_runner_call_all_sync (AsyncRunner           *self,
 
   if (!_async_runner_binding_check_function ((gpointer) start, error))
     return NULL;
-
-  if (n_user_datas == 0)
-    return g_ptr_array_new_with_free_func (g_object_unref);
 
   if (!async_runner_run_sync_full (self, "async_runner_call_all_sync", 0, fan_out_func, &args,
                                    cancellable, &value, error))

@@ -6,7 +6,8 @@
  * private header of, and calls"; nothing points back up)
  *
  *   runner.c  the GObject: properties, argument checks, public entry points
- *      |
+ *      |      call-all.c (fan-out) sits beside it: a run_sync() call whose
+ *      |      function starts each operation with _async_runner_call_start_op()
  *      v
  *   call.c    a call's whole life (the NOTES at the top of call.c); owns
  *      |  \    AsyncRunnerCall, opaque everywhere else, and implements
@@ -77,6 +78,21 @@ GAsyncResult    *_async_runner_call_call_sync    (AsyncRunner          *runner,
                                                   AsyncRunnerStartFunc  start,
                                                   gpointer              user_data,
                                                   GCancellable         *cancellable,
+                                                  GError              **error);
+
+/* One operation of a fan-out (async-runner-call-all.c), started by a
+ * running function on the runner thread with call_sync()'s bookkeeping:
+ * @done runs once there when it ends, and _async_runner_call_finish_op()
+ * then gives its result or error. */
+typedef void   (*AsyncRunnerOpDone)              (AsyncRunnerCall      *op,
+                                                  gpointer              data);
+void             _async_runner_call_start_op     (AsyncRunner          *runner,
+                                                  AsyncRunnerStartFunc  start,
+                                                  gpointer              user_data,
+                                                  GCancellable         *cancellable,
+                                                  AsyncRunnerOpDone     done,
+                                                  gpointer              done_data);
+GAsyncResult    *_async_runner_call_finish_op    (AsyncRunnerCall      *op,
                                                   GError              **error);
 
 /* The hand-off between a waiting caller and whoever ends its call, which

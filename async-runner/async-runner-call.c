@@ -63,7 +63,6 @@
 #include "async-runner-debug-private.h"
 #include "async-runner-loop-private.h"
 #include "async-runner-park-private.h"
-#include "async-runner-task-private.h"
 
 /* The in-flight list keeps calls that ended elsewhere (cancelled, timed
  * out) until it is pruned, once it has doubled since the last pruning. */
@@ -94,6 +93,8 @@ struct _AsyncRunnerCall
   GCancellable         *cancellable;   /* the operation's own, never NULL */
   guint                 want_value : 1;
   guint                 nested : 1;    /* waited for by iterating the loop */
+  AsyncRunnerOpDone     done;          /* a fan-out's operation: told when it ends */
+  gpointer              done_data;
 
   /* The loop's submit stack, then its ready list */
   AsyncRunnerQueueNode  node;
@@ -262,6 +263,7 @@ void
 _async_runner_call_publish (AsyncRunnerCall *call)
 {
   GMainContext *context = NULL;
+  AsyncRunnerOpDone done = call->done;
 
   g_assert (g_atomic_int_get (&call->state) == ASYNC_RUNNER_CALL_CLAIMED);
 
@@ -280,6 +282,14 @@ _async_runner_call_publish (AsyncRunnerCall *call)
     }
   else if (g_atomic_int_get (&call->state_waiter))
     _async_runner_unpark (&call->state);
+
+  /* A fan-out's operation: nobody waits, its fan-out is told instead.
+   * Only the runner thread ends such a call (see start_op()). */
+  if (done != NULL)
+    {
+      ASYNC_RUNNER_ASSERT_RUNNER_THREAD (call->loop);
+      done (call, call->done_data);
+    }
 }
 
 /* Any thread. Ends @call with a G_IO_ERROR unless it has ended already,
@@ -337,12 +347,14 @@ finish_from_task (AsyncRunnerCall *call,
   if (!_async_runner_call_claim (call))
     return;
 
-  /* g_task_propagate_value() refuses a result that was not returned with
-   * g_task_return_value() with a critical: ask first. */
+  /* GTask offers no way to ask what a task was completed with: a task
+   * completed other than with g_task_return_value() makes
+   * g_task_propagate_value() fail with GLib's own critical (the documented
+   * misuse), and keeps its result, which the task frees with its own
+   * destroy function when finalized. */
   if (g_task_had_error (task))
     g_task_propagate_boolean (task, &call->error);
-  else if (call->want_value &&
-           _async_runner_task_get_result_kind (task) != ASYNC_RUNNER_TASK_RESULT_OTHER)
+  else if (call->want_value)
     g_task_propagate_value (task, &call->value, &call->error);
 
   /* Never return nothing. */
@@ -1015,6 +1027,57 @@ _async_runner_call_call_sync (AsyncRunner           *runner,
 
   if (!drive (call, timeout_ms, cancellable, error))
     return NULL;
+
+  return g_steal_pointer (&call->result);
+}
+
+/* ---- A fan-out's operations (async-runner-call-all.c) ---- */
+
+/* Runner thread, in a running function: starts one operation of a
+ * fan-out as a call_sync() call of its own that no caller waits for, run
+ * in place by run_function(), so that the operation's key, an early
+ * callback, a start that fails (before or after its operation called
+ * back), a second callback and shutdown are handled exactly as for
+ * call_sync(). @done runs once, on the runner thread, when that call ends;
+ * only this thread ends it (the operation's callback, @start's failure,
+ * or _async_runner_call_set_close()), since no caller waits or cancels.
+ * @cancellable must be this operation's alone: a callback that lost its
+ * key is recognised by it (find_op()). */
+void
+_async_runner_call_start_op (AsyncRunner          *runner,
+                             AsyncRunnerStartFunc  start,
+                             gpointer              user_data,
+                             GCancellable         *cancellable,
+                             AsyncRunnerOpDone     done,
+                             gpointer              done_data)
+{
+  AsyncRunnerLoop *loop = _async_runner_loop_get_current ();
+  g_autoptr(AsyncRunnerCall) call = NULL;
+
+  g_assert (loop != NULL);
+
+  call = _async_runner_call_new (runner, loop, NULL, start, user_data);
+  call->cancellable = g_object_ref (cancellable);
+  call->done = done;
+  call->done_data = done_data;
+  /* Our reference keeps the call alive until run_function() returns,
+   * even if @done runs meanwhile. */
+  run_function (call);
+}
+
+/* Runner thread, in the @done of _async_runner_call_start_op(): the
+ * operation's result, or NULL with @error set. */
+GAsyncResult *
+_async_runner_call_finish_op (AsyncRunnerCall  *call,
+                              GError          **error)
+{
+  g_assert (_async_runner_call_is_finished (call));
+
+  if (call->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&call->error));
+      return NULL;
+    }
 
   return g_steal_pointer (&call->result);
 }

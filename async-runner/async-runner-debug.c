@@ -64,10 +64,17 @@ _async_runner_debug_init (void)
           const char *option = g_strstrip (options[i]);
           guint64 ms;
 
-          if (g_str_has_prefix (option, "stuck=") &&
-              g_ascii_string_to_unsigned (option + strlen ("stuck="), 10, 0, G_MAXUINT,
-                                          &ms, NULL))
-            default_stuck_ms = (guint) ms;
+          if (g_str_has_prefix (option, "stuck="))
+            {
+              /* Not an unknown option, but a bad value: say what is accepted. */
+              if (g_ascii_string_to_unsigned (option + strlen ("stuck="), 10, 0, G_MAXUINT,
+                                              &ms, NULL))
+                default_stuck_ms = (guint) ms;
+              else
+                g_warning ("ASYNC_RUNNER_DEBUG: '%s' is not a whole number of milliseconds "
+                           "from 0 (no report) to %u; the stuck threshold stays %u ms",
+                           option, G_MAXUINT, default_stuck_ms);
+            }
 #if HAVE_SYSPROF
           else if (g_str_has_prefix (option, "capture=") && capture == NULL)
             {
@@ -324,31 +331,16 @@ dup_running_name (AsyncRunnerDebug *debug)
   return name;
 }
 
-/* The caller's thread: whether @context has a source ready that this
- * thread, blocked in a call, is the one to dispatch: it owns @context, or
- * nobody does (no thread runs its loop). Only prepare and check functions
- * run here, on the thread that would run them anyway. */
-static gboolean
-context_stalled_by_caller (GMainContext *context)
-{
-  gboolean pending = FALSE;
-
-  /* Owned by a thread that iterates it: that thread will dispatch it. */
-  if (!g_main_context_acquire (context))
-    return FALSE;
-
-  pending = g_main_context_pending (context);
-  g_main_context_release (context);
-
-  return pending;
-}
-
+/* The caller's thread: what the report can say of main contexts. It
+ * says it from what this thread knows of itself (which contexts it owns),
+ * never by acquiring a context or asking whether one has a source ready:
+ * g_main_context_pending() would run other sources' prepare() functions
+ * (a GTK or X11 source's, say) on this thread, which never runs them. */
 static void
 append_idle_runner_causes (GString *report)
 {
   GMainContext *global = g_main_context_default ();
   GMainContext *own = g_main_context_get_thread_default ();
-  gboolean owned = g_main_context_is_owner (global);
 
   g_string_append (report,
                    "The runner thread is idle and the operation has not called back. "
@@ -357,32 +349,30 @@ append_idle_runner_causes (GString *report)
                    "completing it), or the operation sent its callback to another "
                    "main context.");
 
-  if (context_stalled_by_caller (global))
-    g_string_append_printf (report,
-                            " The global default main context, %s, has a source "
-                            "ready to dispatch: runner code probably called "
-                            "g_idle_add() or g_timeout_add() (Vala: Idle.add()), "
-                            "which attach to the global default context, not the "
-                            "runner's, or the operation belongs to an object made "
-                            "on that context; %s. Use g_main_context_invoke "
-                            "(g_main_context_get_thread_default (), ...) in runner "
-                            "code instead, and make such objects on the runner thread.",
-                            owned ? "owned by this thread, which is blocked in this call"
-                                  : "which no thread iterates",
-                            owned ? "it cannot run before this call returns"
-                                  : "it will never run");
-  else if (own != NULL && own != global && context_stalled_by_caller (own))
+  if (g_main_context_is_owner (global))
     g_string_append (report,
-                     " This thread's thread-default main context has a source "
-                     "ready to dispatch, and this thread is blocked in this "
-                     "call: an operation that calls back on the caller's "
-                     "context cannot complete. Start it from the runner "
+                     " This thread owns the global default main context and is "
+                     "blocked in this call, so nothing attached there can run "
+                     "before the call returns: if runner code called "
+                     "g_idle_add() or g_timeout_add() (Vala: Idle.add()), which "
+                     "attach to the global default context, not the runner's, or "
+                     "the operation belongs to an object made on that context, "
+                     "the call cannot end. Use g_main_context_invoke "
+                     "(g_main_context_get_thread_default (), ...) in runner code "
+                     "instead, and make such objects on the runner thread.");
+  else if (own != NULL && own != global && g_main_context_is_owner (own))
+    g_string_append (report,
+                     " This thread owns its thread-default main context and is "
+                     "blocked in this call: an operation that calls back on the "
+                     "caller's context cannot complete. Start it from the runner "
                      "thread's own context instead.");
   else
     g_string_append (report,
-                     " Note that g_idle_add() and g_timeout_add() attach to the "
-                     "global default context, not the runner's: in runner code "
-                     "use g_main_context_invoke (g_main_context_get_thread_default "
+                     " Note that g_idle_add() and g_timeout_add() (Vala: "
+                     "Idle.add()) attach to the global default context, not the "
+                     "runner's, where they run "
+                     "only if some thread iterates it: in runner code use "
+                     "g_main_context_invoke (g_main_context_get_thread_default "
                      "(), ...).");
 }
 

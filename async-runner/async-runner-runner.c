@@ -296,7 +296,6 @@ async_runner_class_init (AsyncRunnerClass *klass)
   pthread_atfork (before_fork, after_fork_in_parent, after_fork_in_child);
 #endif
 
-  _async_runner_binding_init ();
   _async_runner_debug_init ();
 }
 
@@ -594,9 +593,16 @@ async_runner_check_not_forked (AsyncRunner  *self,
  * If @func returns %FALSE (whether or not it completed the task first),
  * or drops the task without completing it, the call fails with
  * %G_IO_ERROR_FAILED. A task completed with g_task_run_in_thread_sync()
- * counts as completed. With @value non-%NULL, a task completed other than
- * with g_task_return_value() fails the call with
- * %G_IO_ERROR_INVALID_DATA.
+ * counts as completed.
+ *
+ * With @value non-%NULL, completing the task other than with
+ * g_task_return_value() or an error (with g_task_return_boolean(),
+ * g_task_return_int() or g_task_return_pointer()) is a programmer error:
+ * GTask offers no way to ask what a task holds, so GLib reports it with
+ * its own critical from g_task_propagate_value() on the runner thread,
+ * and the call fails with %G_IO_ERROR_INVALID_DATA. What the task was
+ * completed with stays the task's, freed once by its own destroy function
+ * when the task is finalized.
  *
  * Cancelling @cancellable, from any thread, makes the call return
  * %G_IO_ERROR_CANCELLED at once even if the operation ignores it (if
@@ -616,7 +622,12 @@ async_runner_check_not_forked (AsyncRunner  *self,
  *
  * GJS cannot run JavaScript on another thread (GJS 1.81.90 and later crash
  * when asked to): a JavaScript @func is refused with
- * %G_IO_ERROR_NOT_SUPPORTED before anything runs.
+ * %G_IO_ERROR_NOT_SUPPORTED before anything runs, however and whenever GJS
+ * was loaded (a program may embed it after this library). A JavaScript
+ * function is told from C by where it lies: a binding's function is a
+ * libffi closure, in no loaded object; so a C function in an anonymous
+ * executable mapping (JIT-generated code) is refused too while a GJS
+ * context exists.
  *
  * This function is thread-safe.
  *
@@ -721,8 +732,10 @@ async_runner_run_sync_full (AsyncRunner      *self,
  * if the operation called back before @start returned.
  * Cancellation, the [property@AsyncRunner.Runner:timeout] and shutdown end
  * the call as with [method@AsyncRunner.Runner.run_sync], cancelling the
- * cancellable that @start passed to the operation. A JavaScript @start is
- * refused with %G_IO_ERROR_NOT_SUPPORTED, as with run_sync().
+ * cancellable that @start passed to the operation. GJS does not pass a
+ * JavaScript function as @start (it throws its own error: a callback that
+ * takes a callback is not supported); one that reached this function would
+ * be refused with %G_IO_ERROR_NOT_SUPPORTED, as with run_sync().
  *
  * A binding may lose @callback_data on its way back (PyGObject 3.50 and
  * later do, with GLib 2.80's GIR): the callback still ends its own call,

@@ -27,7 +27,7 @@ srcdir=$(cd "$2" && pwd)
 builddir=$3
 
 # The bindings, docs, examples and benchmarks are not what this checks.
-set -- -Dintrospection=disabled -Ddocs=false -Dexamples=disabled -Dbenchmarks=disabled \
+set -- -Dintrospection=disabled -Ddocs=disabled -Dexamples=disabled -Dbenchmarks=disabled \
   -Dtests=enabled
 
 case $mode in

@@ -165,8 +165,8 @@ def identify(full, command, tests):
     """(suite, name, protocol or None) of the test that meson logged as
     @full running @command. The name depends on meson's version: 'name'
     (0.56), 'project:suite / name' (0.57 to 1.11), 'suite - project:name'
-    (1.12); the command ends with the registered one (a test setup may
-    put a wrapper first)."""
+    or 'project:name' (1.12); the command ends with the registered one (a
+    test setup may put a wrapper first)."""
     best, best_score = None, -1
     for name, suite, protocol, cmd in tests:
         if not (full == name or full.endswith((" / " + name, ":" + name, " - " + name))):
@@ -187,7 +187,7 @@ def identify(full, command, tests):
     if " - " in full:
         suite, name = full.split(" - ", 1)
         return suite, name.split(":", 1)[-1], None
-    return "", full, None
+    return "", full.split(":", 1)[-1], None
 
 
 def summarise_log(summary, label, path, tests):

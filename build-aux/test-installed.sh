@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Installs async-runner and builds and runs tests/installed, a separate
-# project that uses it as users do, from C, Vala, Python and GJS.
+# Installs async-runner (with its installed tests and reference) and builds
+# and runs tests/installed, a separate project that uses it as users do,
+# from C, Vala, Python and GJS, runs the installed tests with
+# gnome-desktop-testing-runner and checks the installed reference.
 #
 # Usage: build-aux/test-installed.sh SRCDIR WORKDIR
 #          into a staging prefix in WORKDIR, found through the environment
@@ -21,7 +23,9 @@ workdir=$2
 rm -rf "$workdir"
 mkdir -p "$workdir"
 
-lib_options=(-Dtests=disabled -Dexamples=disabled -Dbenchmarks=disabled -Ddocs=false)
+# With the installed tests and the reference, which tests/installed runs
+# and checks.
+lib_options=(-Dtests=enabled -Dinstalled_tests=true -Dexamples=disabled -Dbenchmarks=disabled)
 
 if $usr_local; then
   meson setup "$workdir/lib" "$srcdir" "${lib_options[@]}"
@@ -42,6 +46,8 @@ else
   export LD_LIBRARY_PATH=$libdir
   export GI_TYPELIB_PATH=$libdir/girepository-1.0
   export VALAFLAGS="--vapidir=$prefix/share/vala/vapi"
+  # gnome-desktop-testing-runner finds the .test files through it.
+  export XDG_DATA_DIRS=$prefix/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}
   # A prefix that Python does not search: the override is found through
   # PYTHONPATH, as README.md says.
   export PYTHONPATH=${overrides%/gi/overrides}

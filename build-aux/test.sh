@@ -72,10 +72,15 @@ describe_stack () {
 expected_cases_for () {
   printf '%s\n' \
     test/c=100 test/c/sysprof=1 test/python=150 test/gjs=20 test/vala=10 \
-    test/examples=7 test/benchmarks=4 test/docs=5 test/ci=10 \
-    installed=4 subproject-shared=1 subproject-static=1 \
+    test/examples=7 test/benchmarks=4 test/docs=6 test/ci=10 \
+    installed=30 installed/async-runner-installed-check/installed-tests=25 \
+    subproject-shared=1 subproject-static=1 \
     memcheck/c=100 asan/c=100
-  if $usr_local; then echo usr-local=4; fi
+  if $usr_local; then echo usr-local=30 usr-local/async-runner-installed-check/installed-tests=25; fi
+  # meson devenv and its one-liners: meson 0.58 and later.
+  if [ "$(printf '%s\n' 0.58 "$(meson --version)" | sort -V | head -n 1)" = 0.58 ]; then
+    echo test/devenv=3
+  fi
 }
 
 # The skips a stack may report, one extended regex a line matched against
@@ -120,7 +125,7 @@ run_host () {
   rm -rf "$builddir" "$builddir"-*
 
   logs+=("test=$builddir")
-  step configure meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=true &&
+  step configure meson setup "$builddir" "$srcdir" -Dwerror=true -Ddocs=enabled &&
     step build ninja -C "$builddir" &&
     step test env ASYNC_RUNNER_STRESS_EXIT=30 meson test -C "$builddir" --print-errorlogs
 
@@ -130,6 +135,11 @@ run_host () {
   if $usr_local; then
     logs+=("usr-local=$builddir-usr-local/build")
     step usr-local "$srcdir/build-aux/test-installed.sh" --usr-local "$srcdir" "$builddir-usr-local"
+  fi
+
+  # On this machine only (the chroots have no npm registry client).
+  if [ -z "${ASYNC_RUNNER_IN_CHROOT:-}" ]; then
+    step typescript "$srcdir/build-aux/check-typescript.sh" "$srcdir" "$builddir" "$builddir-typescript"
   fi
 
   logs+=("subproject-shared=$builddir-subproject/build-shared"
@@ -179,7 +189,7 @@ run_chroot () {
       # trixie also proves the /usr/local install of README.md.
       local extra=()
       [ "$name" = trixie ] && extra=(--usr-local)
-      stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test \
+      stack_run "$name" "$srcdir" env BUILDDIR=/var/tmp/async-runner-test ASYNC_RUNNER_IN_CHROOT=1 \
         /src/build-aux/test.sh --stack host "${extra[@]}" || status=$?
     fi
   fi

@@ -361,10 +361,11 @@ test_stuck_idle_add (void)
 
   /* The g_idle_add trap: runner code adds an idle to the global default
    * context, which the blocked caller owns (as a main thread running its
-   * loop does) or nobody iterates. The report says which, with the fix. */
-  const char *owned[] = { "Call idle trap,", "g_idle_add()", "owned by this thread",
+   * loop does) or does not. The report says which, with the fix. */
+  const char *owned[] = { "Call idle trap,", "g_idle_add()", "owns the global default main context",
                           "g_main_context_invoke", NULL };
-  const char *unowned[] = { "Call idle trap,", "g_idle_add()", "which no thread iterates", NULL };
+  const char *unowned[] = { "Call idle trap,", "g_idle_add()", "only if some thread iterates it",
+                            NULL };
   Watch watch = { owned, NULL, NULL };
   Caller caller = { runner, "idle trap", TRUE, func_idle_add };
   g_autoptr(GError) error = NULL;
@@ -396,6 +397,105 @@ test_stuck_idle_add (void)
   g_test_message ("%s", report);
   end_caller (&caller, thread);
   flush_default_context ();
+}
+
+/* A source on the global default context that records where its prepare() ran. */
+typedef struct
+{
+  GSource    source;
+  GMutex     lock;
+  GPtrArray *threads;   /* protected by @lock: one per prepare() */
+} WatchSource;
+
+static gboolean
+watch_prepare (GSource *source,
+               gint    *timeout)
+{
+  WatchSource *watch = (WatchSource *) source;
+
+  g_mutex_lock (&watch->lock);
+  g_ptr_array_add (watch->threads, g_thread_self ());
+  g_mutex_unlock (&watch->lock);
+  *timeout = -1;
+
+  return FALSE;
+}
+
+static void
+watch_finalize (GSource *source)
+{
+  WatchSource *watch = (WatchSource *) source;
+
+  g_ptr_array_unref (watch->threads);
+  g_mutex_clear (&watch->lock);
+}
+
+static GSourceFuncs watch_funcs = { watch_prepare, NULL, NULL, watch_finalize, NULL, NULL };
+
+static gpointer
+idle_trap_thread (gpointer data)
+{
+  Caller *caller = data;
+
+  caller->data = g_thread_self ();
+  caller_thread (caller);
+
+  return NULL;
+}
+
+/* The report runs nobody's prepare() on the blocked caller's thread, owner of the global context or not. */
+static void
+test_stuck_report_runs_no_prepare (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  GMainContext *global = g_main_context_default ();
+  const char *unowned[] = { "Call unowned,", "g_idle_add()", NULL };
+  const char *owned[] = { "Call owned,", "g_idle_add()", NULL };
+  Caller caller = { runner, "unowned", TRUE, func_hold };
+  Watch watch = { owned, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+  WatchSource *source;
+  GThread *thread;
+
+  /* A GTK or X11 source's prepare() runs only on the thread that iterates
+   * its context: the report must never run it on the blocked caller's. */
+  source = (WatchSource *) g_source_new (&watch_funcs, sizeof (WatchSource));
+  g_mutex_init (&source->lock);
+  source->threads = g_ptr_array_new ();
+  g_source_attach (&source->source, global);
+  async_runner_set_stuck_threshold (runner, 50);
+
+  /* A caller that does not own the global default context. */
+  clear_reports ();
+  caller.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("stuck-caller", idle_trap_thread, &caller);
+  report = wait_for_report (unowned);
+  end_caller (&caller, thread);
+
+  /* A caller that owns it, as a main thread running its loop does. */
+  g_assert_true (g_main_context_acquire (global));
+  clear_reports ();
+  watch.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("report-watcher", cancel_on_report, &watch);
+  g_assert_false (async_runner_run_sync_full (runner, "owned", 0, func_hold, NULL,
+                                              watch.cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_thread_join (thread);
+  g_free (watch.report);
+  g_object_unref (watch.cancellable);
+  g_main_context_release (global);
+
+  g_mutex_lock (&source->lock);
+  for (guint i = 0; i < source->threads->len; i++)
+    {
+      g_assert_true (g_ptr_array_index (source->threads, i) != caller.data);
+      g_assert_true (g_ptr_array_index (source->threads, i) != g_thread_self ());
+    }
+  g_mutex_unlock (&source->lock);
+  g_source_destroy (&source->source);
+  g_source_unref (&source->source);
+  assert_holds_released ();
 }
 
 /* A blocking function: its call is "still running", a call behind it "busy". */
@@ -592,16 +692,55 @@ test_pending_calls (void)
   g_assert_cmpuint (g_strv_length (after), ==, 0);
 }
 
+/* The child of /debug/bad-stuck-value whose path ends with VALUE runs
+ * with ASYNC_RUNNER_DEBUG=stuck=VALUE (set by main()). */
+#define BAD_STUCK_CHILD "/debug/bad-stuck-value/subprocess/"
+
+static void
+bad_stuck_child (void)
+{
+  const char *option = g_getenv ("ASYNC_RUNNER_DEBUG");
+  g_autofree char *pattern = g_strdup_printf ("*'%s' is not a whole number of milliseconds "
+                                              "from 0 (no report) to %u*", option, G_MAXUINT);
+  g_autoptr(AsyncRunner) runner = NULL;
+
+  g_test_expect_message ("AsyncRunner", G_LOG_LEVEL_WARNING, pattern);
+  runner = async_runner_new ();
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (async_runner_get_stuck_threshold (runner), ==, 10000);
+}
+
+/* A bad stuck= value: a warning naming the accepted range (not "unknown option"), the default kept. */
+static void
+test_bad_stuck_value (void)
+{
+  const char *values[] = { "abc", "-1", "4294967296" };
+
+  /* Each in a process of its own, which reads the variable once. */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *path = g_strconcat (BAD_STUCK_CHILD, values[i], NULL);
+
+      g_test_trap_subprocess (path, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+    }
+}
+
 static const TestCase tests[] = {
   { "/debug/per-call-timeout", test_per_call_timeout },
   { "/debug/debug-messages", test_debug_messages },
   { "/debug/stuck-started-nothing", test_stuck_started_nothing },
   { "/debug/stuck-idle-add", test_stuck_idle_add },
   { "/debug/stuck-blocking-function", test_stuck_blocking_function },
+  { "/debug/stuck-report-runs-no-prepare", test_stuck_report_runs_no_prepare },
   { "/debug/stuck-threshold-property", test_stuck_threshold_property },
   { "/debug/stuck-repeats-growing", test_stuck_repeats_growing },
   { "/debug/stuck-not-on-runner-thread", test_stuck_not_on_runner_thread },
   { "/debug/pending-calls", test_pending_calls },
+  { "/debug/bad-stuck-value", test_bad_stuck_value },
+  { BAD_STUCK_CHILD "abc", bad_stuck_child },
+  { BAD_STUCK_CHILD "-1", bad_stuck_child },
+  { BAD_STUCK_CHILD "4294967296", bad_stuck_child },
 };
 
 int
@@ -611,6 +750,13 @@ main (int    argc,
   /* Before the first runner exists: the library looks once. */
   g_setenv ("G_MESSAGES_DEBUG", "AsyncRunner", TRUE);
   g_setenv ("ASYNC_RUNNER_DEBUG", "stuck=1234", TRUE);
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], BAD_STUCK_CHILD))
+      {
+        g_autofree char *option = g_strconcat ("stuck=", argv[i] + strlen (BAD_STUCK_CHILD), NULL);
+
+        g_setenv ("ASYNC_RUNNER_DEBUG", option, TRUE);
+      }
   g_test_init (&argc, &argv, NULL);
 
   debug_messages = g_ptr_array_new_with_free_func (g_free);

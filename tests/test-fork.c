@@ -32,18 +32,8 @@
  * they do not exist): real, but neither ours nor avoidable. So a child
  * under valgrind counts its own memory errors (invalid accesses are
  * reported as usual), hands its verdict over a pipe and ends with
- * SIGKILL, which skips that leak check. valgrind.h is a header of macros
- * that do nothing outside valgrind. */
-#if defined (__has_include)
-# if __has_include (<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-#  define HAVE_VALGRIND_H 1
-# endif
-#endif
-#ifndef HAVE_VALGRIND_H
-# define RUNNING_ON_VALGRIND 0
-# define VALGRIND_COUNT_ERRORS 0
-#endif
+ * SIGKILL, which skips that leak check (RUNNING_ON_VALGRIND and
+ * VALGRIND_COUNT_ERRORS come from test-util.h). */
 
 /* The verdict of a child that found memory errors. */
 #define CHILD_MEMORY_ERRORS 99

@@ -487,15 +487,16 @@ static const struct
   { "value", func_return_value, -1 },
 };
 
-/* A value asked for, a task completed otherwise: INVALID_DATA, no critical, no leak. */
+/* A value asked for, a task completed otherwise: GLib's critical, INVALID_DATA, no leak. */
 static void
 test_value_kinds (void)
 {
   g_autoptr(AsyncRunner) runner = async_runner_new ();
 
-  /* A value asked for, a task completed otherwise: G_IO_ERROR_INVALID_DATA
-   * saying what to do, without a GLib critical (fatal in this test), and
-   * without leaking what the task was completed with. */
+  /* A value asked for, a task completed otherwise: GLib's own critical for
+   * that misuse (the library reads nothing of GTask but its API), then
+   * G_IO_ERROR_INVALID_DATA saying what to do, without leaking what the
+   * task was completed with (memcheck and ASan see that). */
   for (guint round = 0; round < 2; round++)
     for (guint i = 0; i < G_N_ELEMENTS (value_cases); i++)
       {
@@ -504,7 +505,10 @@ test_value_kinds (void)
         gboolean ok;
 
         g_test_message ("completed with %s", value_cases[i].what);
+        if (value_cases[i].code == G_IO_ERROR_INVALID_DATA)
+          g_test_expect_message ("GLib-GIO", G_LOG_LEVEL_CRITICAL, "*g_task_propagate_value*");
         ok = async_runner_run_sync (runner, value_cases[i].func, NULL, NULL, &value, &error);
+        g_test_assert_expected_messages ();
         if (value_cases[i].code < 0)
           {
             g_assert_no_error (error);
@@ -527,6 +531,81 @@ test_value_kinds (void)
       }
 }
 
+/* A result of its own memory (memcheck and ASan see a second free), which
+ * counts its frees in @destroyed. */
+static gpointer
+counted_new (gint *destroyed)
+{
+  gint **counted = g_new (gint *, 1);
+
+  *counted = destroyed;
+  return counted;
+}
+
+static void
+counted_free (gpointer data)
+{
+  gint **counted = data;
+
+  g_atomic_int_inc (*counted);
+  g_free (counted);
+}
+
+/* Completes its task with a pointer whose destroy function counts. */
+static gboolean
+func_return_counted_pointer (AsyncRunner *runner,
+                             GTask       *task,
+                             gpointer     destroyed)
+{
+  g_task_return_pointer (task, counted_new (destroyed), counted_free);
+  return TRUE;
+}
+
+/* Completes its task later, from an idle on the runner's context. */
+static gboolean
+return_counted_idle (gpointer task)
+{
+  g_task_return_pointer (task, counted_new (g_task_get_task_data (task)), counted_free);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+func_return_counted_pointer_later (AsyncRunner *runner,
+                                   GTask       *task,
+                                   gpointer     destroyed)
+{
+  g_task_set_task_data (task, destroyed, NULL);
+  g_main_context_invoke_full (g_main_context_get_thread_default (), G_PRIORITY_DEFAULT,
+                              return_counted_idle, g_object_ref (task), g_object_unref);
+  return TRUE;
+}
+
+/* A pointer result with a destroy function, value asked for: freed once, at once or later. */
+static void
+test_pointer_result_freed_once (void)
+{
+  g_autoptr(AsyncRunner) runner = async_runner_new ();
+  AsyncRunnerFunc funcs[] = { func_return_counted_pointer, func_return_counted_pointer_later };
+
+  /* GLib's critical, the call fails, and the destroy function runs once,
+   * when the task is finalized (after the call returned, maybe: waited for). */
+  for (guint i = 0; i < G_N_ELEMENTS (funcs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GValue value = G_VALUE_INIT;
+      gint destroyed = 0;
+
+      g_test_expect_message ("GLib-GIO", G_LOG_LEVEL_CRITICAL, "*g_task_propagate_value*");
+      g_assert_false (async_runner_run_sync (runner, funcs[i], &destroyed, NULL, &value, &error));
+      g_test_assert_expected_messages ();
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_value_unset (&value);
+      g_assert_true (wait_for_flag (&destroyed, 10000));
+      barrier (runner);
+      g_assert_cmpint (g_atomic_int_get (&destroyed), ==, 1);
+    }
+}
+
 static const TestCase tests[] = {
   { "/run-sync/on-runner-thread", test_run_sync_on_runner_thread },
   { "/run-sync/value", test_run_sync_value },
@@ -537,6 +616,7 @@ static const TestCase tests[] = {
   { "/run-sync/caller-loop-not-dispatched", test_caller_loop_not_dispatched },
   { "/run-sync/run-in-thread-sync", test_run_in_thread_sync },
   { "/run-sync/value-kinds", test_value_kinds },
+  { "/run-sync/pointer-result-freed-once", test_pointer_result_freed_once },
 };
 
 int

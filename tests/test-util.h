@@ -12,6 +12,18 @@
 
 #include <async-runner.h>
 
+/* valgrind.h is a header of macros that do nothing outside valgrind. */
+#if defined (__has_include)
+# if __has_include (<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+#  define HAVE_VALGRIND_H 1
+# endif
+#endif
+#ifndef HAVE_VALGRIND_H
+# define RUNNING_ON_VALGRIND 0
+# define VALGRIND_COUNT_ERRORS 0
+#endif
+
 G_BEGIN_DECLS
 
 /* Every bound on elapsed time in the C tests is multiplied by

@@ -2,7 +2,8 @@
 """Loads AsyncRunner from the build tree and its override from the source tree.
 
 meson sets GI_TYPELIB_PATH and LD_LIBRARY_PATH to the build tree and
-G_TEST_SRCDIR to tests/ in the source tree.
+G_TEST_SRCDIR to tests/ in the source tree. As installed tests
+(ASYNC_RUNNER_INSTALLED_TESTS=1), the installed library and override.
 """
 
 import faulthandler
@@ -22,6 +23,14 @@ import gi.overrides  # noqa: E402
 SRCDIR = os.environ.get('G_TEST_SRCDIR',
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 OVERRIDES_DIR = os.path.abspath(os.path.join(SRCDIR, '..', 'async-runner', 'overrides'))
+
+if os.environ.get('ASYNC_RUNNER_INSTALLED_TESTS'):
+    # Installed tests (-Dinstalled_tests=true): the installed override,
+    # found where PyGObject finds it.
+    OVERRIDES_DIR = next((d for d in gi.overrides.__path__
+                          if os.path.exists(os.path.join(d, 'AsyncRunner.py'))), None)
+    if OVERRIDES_DIR is None:
+        raise SystemExit('the installed AsyncRunner override is not on gi.overrides.__path__')
 
 # First, so that an installed copy does not shadow the one under test.
 gi.overrides.__path__.insert(0, OVERRIDES_DIR)

@@ -148,47 +148,55 @@ def junit_cases(path, starttime):
     return cases
 
 
-def split_name(full):
-    """'project:suite / name' (meson 0.57 to 1.11), 'suite - project:name'
-    or 'project:name' (meson 1.12) or 'name' -> (suite, name); an empty
-    suite is the one meson registered the test in."""
-    if " / " in full:
-        suite, name = full.split(" / ", 1)
-        return suite.split(":", 1)[-1], name
-    m = re.match(r"^(?:(?P<suite>\S+) - )?[^\s:]+:(?P<name>.+)$", full)
-    if m:
-        return m.group("suite") or "", m.group("name")
-    return "", full
-
-
 def tests_of(builddir):
-    """Test name -> [(its first suite, its protocol)...] (two suites may
-    have tests of the same name), from meson's introspection data."""
+    """[(name, suite, protocol, command)...] of the tests meson registered,
+    from its introspection data (suite without the project's prefix)."""
     try:
         with open(os.path.join(builddir, "meson-info", "intro-tests.json")) as f:
             tests = json.load(f)
     except (OSError, ValueError):
-        return {}
-    found = {}
-    for t in tests:
-        suite = t["suite"][0].split(":", 1)[-1] if t["suite"] else ""
-        found.setdefault(t["name"], []).append((suite, t.get("protocol", "exitcode")))
-    return found
+        return []
+    return [(t["name"], t["suite"][0].split(":", 1)[-1] if t["suite"] else "",
+             t.get("protocol", "exitcode"), t.get("cmd") or [])
+            for t in tests]
+
+
+def identify(full, command, tests):
+    """(suite, name, protocol or None) of the test that meson logged as
+    @full running @command. The name depends on meson's version: 'name'
+    (0.56), 'project:suite / name' (0.57 to 1.11), 'suite - project:name'
+    or 'project:name' (1.12); the command ends with the registered one (a
+    test setup may put a wrapper first)."""
+    best, best_score = None, -1
+    for name, suite, protocol, cmd in tests:
+        if not (full == name or full.endswith((" / " + name, ":" + name, " - " + name))):
+            continue
+        score = len(name)
+        if suite and re.search(r"(^|[ :])" + re.escape(suite) + r"( |$)", full):
+            score += 1000
+        if cmd and command[-len(cmd):] == cmd:
+            score += 500
+        if score > best_score:
+            best, best_score = (suite, name, protocol), score
+    if best is not None:
+        return best
+    # Not registered (no introspection data): parse what we can.
+    if " / " in full:
+        suite, name = full.split(" / ", 1)
+        return suite.split(":", 1)[-1], name, None
+    if " - " in full:
+        suite, name = full.split(" - ", 1)
+        return suite, name.split(":", 1)[-1], None
+    return "", full.split(":", 1)[-1], None
 
 
 def summarise_log(summary, label, path, tests):
     with open(path) as log:
         for line in log:
             record = json.loads(line)
-            suite, name = split_name(record["name"])
-            candidates = tests.get(name, [])
-            registered = next((c for c in candidates if c[0] == suite),
-                              candidates[0] if candidates else ("", None))
-            suite = suite or registered[0]
+            suite, name, protocol = identify(record["name"], record.get("command") or [], tests)
             stdout = record.get("stdout") or ""
-            # The protocol as registered; TAP output tells if meson is too
-            # old to say.
-            protocol = registered[1]
+            # The protocol as registered; else TAP output tells.
             if protocol is None:
                 protocol = "tap" if any(TAP_PLAN.match(l) or TAP_RESULT.match(l)
                                         for l in stdout.splitlines()) else "exitcode"
@@ -203,6 +211,7 @@ def summarise_log(summary, label, path, tests):
                     cases = []
                     if result not in FAILED_RESULTS:
                         summary.failure(f"{program}: no JUnit report written ({junit})")
+                        continue
             elif protocol == "tap":
                 cases = tap_cases(stdout)
             elif result not in FAILED_RESULTS:

@@ -78,7 +78,7 @@ describe_stack () {
 # README's stack table says it too.
 expected_cases_for () {
   printf '%s\n' \
-    test/c=100 test/python=150 test/gjs=20 test/vala=10 test/benchmarks=4 \
+    test/c=100 test/python=150 test/gjs=20 test/vala=10 test/benchmarks=4 test/ci=10 \
     installed/async-runner-installed-check/installed-tests=25 \
     subproject-shared=1 subproject-static=1 asan/c=100
   case $(async_runner_release) in

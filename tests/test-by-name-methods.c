@@ -558,7 +558,7 @@ test_pending_name (void)
       g_usleep (1000);
     }
   g_assert_nonnull (pending);
-  g_assert_cmpstr (pending[1], ==, NULL);
+  g_assert_null (pending[1]);
   if (strstr (pending[0], name) == NULL)
     g_error ("pending call named \"%s\"", pending[0]);
   g_strfreev (pending);

@@ -38,7 +38,10 @@ class Busy:
         self.started.set()
         self.release.wait(self.limit)
         self.finished.set()
-        print('busy finished', flush=True)
+        # Not print(): this thread may still run while the interpreter
+        # finalizes, and a daemon thread that takes stdout's lock then
+        # aborts the process (CPython's _enter_buffered_busy).
+        os.write(1, b'busy finished\\n')
         return 'finished'
 
 class Held:

@@ -198,7 +198,12 @@ def test_ctrl_c_does_not_touch_calls_in_other_threads():
         try:
             # The worker's call has started; the main thread is in no call.
             interrupt_when(op.started, in_call=False)
-            waiting.wait(30)     # interruptible, as Python's own waits are
+            # Short waits: the kernel may hand the signal to another thread
+            # (the worker's, the runner's), and then nothing wakes a long
+            # wait of this one; Python runs the handler between two waits.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                waiting.wait(0.05)
             outcome = 'returned'
         except KeyboardInterrupt:
             outcome = 'KeyboardInterrupt'

@@ -551,13 +551,15 @@ test_pending_name (void)
   thread = g_thread_new ("write", write_in_thread, &call);
 
   /* Listed once the caller sleeps, which it does until the write is released. */
-  while ((pending = async_runner_dup_pending_calls (runner)) != NULL && pending[0] == NULL)
+  for (;;)
     {
+      pending = async_runner_dup_pending_calls (runner);
+      if (pending != NULL && pending[0] != NULL)
+        break;
       g_strfreev (pending);
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (1000);
     }
-  g_assert_nonnull (pending);
   g_assert_null (pending[1]);
   if (strstr (pending[0], name) == NULL)
     g_error ("pending call named \"%s\"", pending[0]);

@@ -126,5 +126,12 @@ def _timed_out(error=None):
                      Gio.IOErrorEnum.TIMED_OUT)
 
 
+def _closed_error():
+    """The `GLib.Error` CLOSED that a call ended by its runner's shutdown
+    raises, as the core's calls do."""
+    return GLib.Error.new_literal(Gio.io_error_quark(), 'The AsyncRunner was shut down',
+                                  Gio.IOErrorEnum.CLOSED)
+
+
 def _is_timed_out(error):
     return error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT)

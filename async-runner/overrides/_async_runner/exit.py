@@ -9,9 +9,9 @@ import os
 import threading
 import weakref
 
-from gi.repository import GLib, Gio
+from gi.repository import GLib
 
-from .common import AsyncRunner, _GLib, _PyGILState_LOCKED, _PyGILState_Release
+from .common import AsyncRunner, _GLib, _PyGILState_LOCKED, _PyGILState_Release, _closed_error
 from .thread import _pinned_contexts, _runner_thread
 
 
@@ -28,8 +28,7 @@ def _unpin(*unused):
         # are cancelled and given a few turns to end: each holds its
         # call's task, which keeps the runner thread until it is freed,
         # and that must happen while Python can still run.
-        loop._fail_runs(GLib.Error.new_literal(Gio.io_error_quark(), 'The AsyncRunner was shut down',
-                                               Gio.IOErrorEnum.CLOSED))
+        loop._fail_runs(_closed_error())
         loop._finish()
     if here.pump is not None:
         pump, here.pump = here.pump, None

@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import sys
 
-from .common import _call_name, _outcome, _raw_run_sync_full
+from .common import _call_name, _closed_error, _outcome, _raw_run_sync_full
 from .loop import _Run, _create_task, _loop_of_thread
 from .signals import _Call, _invoke
 
@@ -39,6 +39,7 @@ class _Iteration:
         self.context = contextvars.copy_context()
         self.name = _call_name(iterator)
         self.abandoned = False      # a step failed: the driver was cancelled
+        self.failed = False         # a step's outcome was an error: nothing to close
         # Runner thread only (the calling thread reads them once the driver
         # is made, which the core's return of the first step publishes).
         self.loop = None
@@ -57,8 +58,14 @@ class _Iteration:
         try:
             while True:
                 succeeded, value = self._step(False)
-                if not succeeded and isinstance(value, StopAsyncIteration):
-                    return
+                if not succeeded:
+                    # The generator raised (it is over), or the loop ended
+                    # the step (CLOSED, KeyboardInterrupt: the driver is
+                    # cancelled): no close step, whose outcome would hide
+                    # this one.
+                    self.failed = True
+                    if isinstance(value, StopAsyncIteration):
+                        return
                 yield _outcome(succeeded, value)
         finally:
             self._close()
@@ -99,9 +106,11 @@ class _Iteration:
         or failed, or a step ended early (the driver is being cancelled),
         or the loop stopped early (GeneratorExit): then the generator is
         closed, as `async for` would leave it to aclose()."""
-        if not (self.over or self.abandoned or self.driver is None
+        if not (self.over or self.abandoned or self.failed or self.driver is None
                 or sys.is_finalizing()):
-            _outcome(*self._step(True))
+            succeeded, value = self._step(True)
+            if succeeded or not isinstance(value, StopAsyncIteration):
+                _outcome(succeeded, value)
         if self.private and self.loop is not None:
             self.loop._finish()
 
@@ -112,8 +121,13 @@ class _Iteration:
         if self.early is not None or self.over:
             # Came between two steps, or the generator is over (closed at
             # the runner's shutdown, say).
-            outcome.append(self.early or (False, StopAsyncIteration()))
-            self.early = None
+            early, self.early = self.early, None
+            if early is not None and isinstance(early[1], asyncio.CancelledError):
+                # Only the loop's close cancels the driver between two
+                # steps that are still asked for (an abandoned iteration
+                # asks no more): the runner is shutting down.
+                early = (False, _closed_error())
+            outcome.append(early or (False, StopAsyncIteration()))
             task.return_value(True)
             return
         if self.loop is None:

@@ -343,6 +343,11 @@ def _loop_of_thread(runner):
     return loop, False
 
 
+def _close_unstarted(coroutine):
+    if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+        coroutine.close()
+
+
 def _run_async(runner, awaitable, cancellable, timeout):
     """`Runner.run_async()`."""
     if type(awaitable) is not types.CoroutineType:
@@ -381,6 +386,10 @@ def _run_async(runner, awaitable, cancellable, timeout):
             task.return_value(True)
             return True
         loop._runs.add(run)
+        if inspect.iscoroutine(awaitable):
+            # A task cancelled before its first step (the loop closing at
+            # exit) never awaits the coroutine: close it, silently.
+            run.asyncio_task.add_done_callback(lambda unused: _close_unstarted(awaitable))
         started.append((loop, run.asyncio_task, private))
         return True
 
